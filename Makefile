@@ -1,0 +1,60 @@
+# lambdapress: every entry point an author, operator or CI needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAGE ?= dev
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test test-fast check lint typecheck bench cli package deploy chromium clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11, as on Lambda)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed  ## create the virtualenv with pinned dependencies
+
+run: venv  ## serve the site with sample content on http://127.0.0.1:$(PORT)
+	PORT=$(PORT) $(PY) -m tools.run_local
+
+chromium:  ## find Debian's Chromium for browser tests, installing it when root
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi; \
+	[ -x "$(CHROMIUM)" ] || { echo "error: the browser tests need Chromium at $(CHROMIUM)."; \
+		echo "       Install Debian's package (sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium."; exit 1; }
+
+test: venv chromium  ## the whole test suite, browser tests included
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
+
+test-fast: venv  ## unit and functional tests only (no browser)
+	$(PY) -m pytest tests/unit tests/functional
+
+lint: venv  ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv  ## mypy
+	$(BIN)/mypy
+
+check: lint typecheck test  ## lint, types and the whole test suite
+
+bench: venv  ## benchmarks: ratios measured in one run
+	$(PY) -m tools.bench
+
+cli: venv  ## the authoring and moderation CLI: make cli ARGS="publish content"
+	$(PY) -m chalicelib.cli $(ARGS)
+
+clean:  ## remove the virtualenv and build output
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""lambdapress: a serverless blog platform (Chalice, S3, DynamoDB)."""

@@ -1,0 +1,267 @@
+"""The authoring and moderation CLI: `python -m chalicelib.cli COMMAND` (or `make cli ARGS=...`)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from slugify import slugify
+
+from chalicelib import config, deps
+from chalicelib.comments import STATUSES, TTL_ATTRIBUTE, table_definition
+from chalicelib.content import SLUG_RE
+from chalicelib.publishing import PublishError, load_content, publish, unpublish
+
+MODERATION_ACTIONS = {
+    "approve": "approved",
+    "unapprove": "pending",
+    "spam": "spam",
+    "trash": "trash",
+}
+
+
+class CliError(Exception):
+    """A failure to report in one clear line, with exit status 1."""
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+# --- resources ---------------------------------------------------------------
+
+
+def create_resources() -> list[str]:
+    """Create the bucket and table if missing (local stack and tests; AWS uses the template)."""
+    s = config.settings()
+    s3, ddb = deps.client("s3"), deps.client("dynamodb")
+    made = []
+    try:
+        s3.head_bucket(Bucket=s.bucket)
+    except ClientError:
+        region = s3.meta.region_name
+        kwargs: dict[str, Any] = {"Bucket": s.bucket}
+        if region and region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(**kwargs)
+        made.append(f"bucket {s.bucket}")
+    try:
+        ddb.describe_table(TableName=s.table)
+    except ddb.exceptions.ResourceNotFoundException:
+        ddb.create_table(**table_definition(s.table))
+        ddb.get_waiter("table_exists").wait(TableName=s.table)
+        ddb.update_time_to_live(
+            TableName=s.table,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )
+        made.append(f"table {s.table}")
+    return made
+
+
+# --- authoring ---------------------------------------------------------------
+
+
+def cmd_publish(args: argparse.Namespace) -> None:
+    content = load_content(Path(args.content))
+    if args.site_url:
+        data = yaml.safe_load(content.site_text)
+        data["url"] = args.site_url.rstrip("/")
+        content.site_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if args.dry_run:
+        _out(f"{len(content.posts)} post file(s) and site.yaml are valid; nothing uploaded.")
+        return
+    report = publish(deps.posts(), content, prune=args.prune)
+    for key in report.uploaded:
+        _out(f"uploaded   {key}")
+    for key in report.removed:
+        _out(f"removed    {key}")
+    for slug in report.drafts:
+        _out(f"draft      {slug} (not published)")
+    _out(f"{report.published} post(s) published; {len(report.unchanged)} unchanged.")
+
+
+def cmd_unpublish(args: argparse.Namespace) -> None:
+    index = unpublish(deps.posts(), args.slug)
+    _out(f"unpublished {args.slug}; {len(index.posts)} post(s) remain.")
+
+
+def cmd_new(args: argparse.Namespace) -> None:
+    slug = args.slug or slugify(args.title)
+    if not SLUG_RE.match(slug):
+        raise CliError(f"cannot make a slug from {args.title!r}; pass --slug")
+    path = Path(args.content) / "posts" / f"{slug}.md"
+    if path.exists():
+        raise CliError(f"{path} already exists")
+    front = {
+        "title": args.title,
+        "date": dt.date.today().isoformat(),
+        "author": args.author,
+        "category": args.category,
+        "tags": [t.strip() for t in args.tags.split(",") if t.strip()],
+        "comments": "open",
+        "draft": True,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n"
+        "Write the post here in Markdown. Set `draft: false` and run publish when it is ready.\n",
+        encoding="utf-8",
+    )
+    _out(f"created {path}")
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    index = deps.posts().index()
+    today = dt.datetime.now(dt.UTC).date()
+    _out(f"{len(index.posts)} post(s) published in s3://{config.settings().bucket}:")
+    for p in index.posts:
+        when = "" if p.is_visible(today) else "  (scheduled)"
+        _out(f"  {p.date}  {p.slug}{when}")
+    pending, _ = deps.comments().by_status("pending", limit=200)
+    _out(f"{len(pending)} comment(s) awaiting moderation.")
+
+
+def cmd_create_resources(args: argparse.Namespace) -> None:
+    made = create_resources()
+    _out("created " + ", ".join(made) if made else "bucket and table already exist")
+
+
+# --- moderation --------------------------------------------------------------
+
+
+def cmd_comments(args: argparse.Namespace) -> None:
+    store = deps.comments()
+    if args.action == "list":
+        comments, _ = store.by_status(args.target or "pending", limit=args.limit)
+        if args.json:
+            _out(json.dumps([c.admin_dict() for c in comments], indent=2, ensure_ascii=False))
+            return
+        for c in comments:
+            first_line = " ".join(c.body.split())[:70]
+            _out(f"{c.id}  {c.created_at}  {c.post}  {c.author} <{c.email}>  {first_line}")
+        _out(f"{len(comments)} {args.target or 'pending'} comment(s).")
+    elif args.action in MODERATION_ACTIONS:
+        for comment_id in _targets(args):
+            if store.set_status(comment_id, MODERATION_ACTIONS[args.action]) is None:
+                raise CliError(f"no comment {comment_id}")
+            _out(f"{comment_id}: {MODERATION_ACTIONS[args.action]}")
+    elif args.action == "delete":
+        for comment_id in _targets(args):
+            if not store.delete(comment_id):
+                raise CliError(f"no comment {comment_id}")
+            _out(f"{comment_id}: deleted")
+    elif args.action == "export":
+        found = store.by_email(_target(args))
+        _out(json.dumps([c.admin_dict() for c in found], indent=2, ensure_ascii=False))
+    elif args.action == "erase":
+        email = _target(args)
+        digest = deps.signing().keyed_hash("email", email.lower())
+        _out(f"erased {store.erase_email(email, digest)} comment(s) and the reputation of {email}")
+
+
+def _targets(args: argparse.Namespace) -> list[str]:
+    ids = [args.target, *args.more] if args.target else []
+    if not ids:
+        raise CliError(f"comments {args.action} needs at least one comment id")
+    return ids
+
+
+def _target(args: argparse.Namespace) -> str:
+    if not args.target or "@" not in args.target:
+        raise CliError(f"comments {args.action} needs an email address")
+    return str(args.target)
+
+
+# --- entry point -------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lambdapress", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    pub = sub.add_parser(
+        "publish", help="validate every post, upload what changed, rebuild the index"
+    )
+    pub.add_argument(
+        "content", nargs="?", default="content", help="content folder (default: content)"
+    )
+    pub.add_argument(
+        "--prune", action="store_true", help="unpublish posts whose files were deleted"
+    )
+    pub.add_argument("--dry-run", action="store_true", help="validate only")
+    pub.add_argument("--site-url", help="override site.yaml's url (local runs)")
+    pub.set_defaults(func=cmd_publish)
+
+    unp = sub.add_parser("unpublish", help="remove one post from the site")
+    unp.add_argument("slug")
+    unp.set_defaults(func=cmd_unpublish)
+
+    new = sub.add_parser("new", help="scaffold a draft post with front matter")
+    new.add_argument("title")
+    new.add_argument("--slug")
+    new.add_argument("--author", default=os.environ.get("USER", "Editor"))
+    new.add_argument("--category", default="General")
+    new.add_argument("--tags", default="", help="comma-separated")
+    new.add_argument("--content", default="content")
+    new.set_defaults(func=cmd_new)
+
+    st = sub.add_parser("status", help="what is published and what awaits moderation")
+    st.set_defaults(func=cmd_status)
+
+    res = sub.add_parser("create-resources", help="create the bucket and table (local stack)")
+    res.set_defaults(func=cmd_create_resources)
+
+    com = sub.add_parser(
+        "comments",
+        help="moderate: list, approve, unapprove, spam, trash, delete, export EMAIL, erase EMAIL",
+    )
+    com.add_argument("action", choices=["list", *MODERATION_ACTIONS, "delete", "export", "erase"])
+    com.add_argument("target", nargs="?", help="a status (list), comment id(s), or an email")
+    com.add_argument("more", nargs="*", help="more comment ids")
+    com.add_argument("--limit", type=int, default=50)
+    com.add_argument("--json", action="store_true")
+    com.set_defaults(func=cmd_comments)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if (
+        args.command == "comments"
+        and args.action == "list"
+        and args.target not in (None, *STATUSES)
+    ):
+        _out(f"error: status must be one of {', '.join(STATUSES)}")
+        return 2
+    try:
+        args.func(args)
+    except PublishError as exc:
+        for err in exc.errors:
+            sys.stderr.write(f"error: {err}\n")
+        sys.stderr.write("Nothing was published.\n")
+        return 1
+    except CliError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    except NoCredentialsError:
+        sys.stderr.write(
+            "error: no AWS credentials found; configure a profile or set "
+            "AWS_ENDPOINT_URL for the local stack\n"
+        )
+        return 1
+    except (ClientError, BotoCoreError, config.ConfigError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The one place that builds boto3 clients and stores: lazy, cached, overridable in tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import boto3
+from botocore.config import Config
+
+from chalicelib import config
+from chalicelib.comments import CommentStore
+from chalicelib.posts import PostStore
+from chalicelib.signing import Signing
+
+T = TypeVar("T")
+
+# Short timeouts and standard retries: a slow dependency fails fast, well inside
+# API Gateway's 29 s limit, instead of holding the request.
+BOTO_CONFIG = Config(
+    retries={"max_attempts": 3, "mode": "standard"},
+    connect_timeout=2,
+    read_timeout=5,
+)
+
+_built: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _get(name: str, factory: Callable[[], T]) -> T:
+    try:
+        return _built[name]
+    except KeyError:
+        pass
+    with _lock:
+        if name not in _built:
+            _built[name] = factory()
+        return _built[name]
+
+
+def client(service: str) -> Any:
+    """A boto3 client for `service`, built on first use and kept for the container's life."""
+    return _get(f"client:{service}", lambda: boto3.client(service, config=BOTO_CONFIG))
+
+
+def posts() -> PostStore:
+    def build() -> PostStore:
+        s = config.settings()
+        return PostStore(client("s3"), s.bucket, ttl=s.cache_ttl)
+
+    return _get("posts", build)
+
+
+def comments() -> CommentStore:
+    def build() -> CommentStore:
+        s = config.settings()
+        return CommentStore(client("dynamodb"), s.table)
+
+    return _get("comments", build)
+
+
+def override(**objects: Any) -> None:
+    """Replace built objects by name (`posts=`, `comments=`, `client:s3=`...)."""
+    with _lock:
+        _built.update(objects)
+
+
+def reset() -> None:
+    """Forget every built object and cached setting."""
+    with _lock:
+        _built.clear()
+    config.reset()
+
+
+def signing() -> Signing:
+    return _get("signing", lambda: Signing(config.settings().require_secret_key()))

@@ -1,0 +1,101 @@
+"""What every request passes through: error shapes, CORS, and one structured log line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Chalice, Response
+from chalice.app import Request
+
+from chalicelib import deps
+from chalicelib.views.web import api_error
+
+log = logging.getLogger("lambdapress.request")
+
+_CHALICE_ERRORS = {
+    400: ("bad_request", "The request is malformed."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    415: ("unsupported_media_type", "Send the body as application/json."),
+    500: ("internal", "Something went wrong on our side. Please try again."),
+}
+_state = {"cold": True}
+
+
+def _is_chalice_error(response: Response) -> bool:
+    body = response.body
+    if isinstance(body, str) and body.startswith("{"):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return False
+    return isinstance(body, dict) and "Code" in body and "Message" in body
+
+
+def normalise_error(request: Request, response: Response) -> Response:
+    """Chalice's own error bodies ({"Code", "Message"}) become the contract's shapes."""
+    if response.status_code not in _CHALICE_ERRORS or not _is_chalice_error(response):
+        return response
+    code, message = _CHALICE_ERRORS[response.status_code]
+    if _route(request).startswith("/api/"):
+        return api_error(
+            response.status_code,
+            code,
+            message,
+            headers={k: str(v) for k, v in response.headers.items() if k.lower() == "allow"},
+        )
+    return Response(
+        body=message,
+        status_code=response.status_code,
+        headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
+    )
+
+
+def _route(request: Request) -> str:
+    return str(request.path or "")
+
+
+def add_cors(request: Request, response: Response) -> None:
+    """CORS for the public API, only for the origins listed in site config."""
+    route = _route(request)
+    origin = request.headers.get("origin")
+    if not origin or not route.startswith("/api/") or route.startswith("/api/admin"):
+        return
+    try:
+        allowed = deps.posts().site().comments.cors_origins
+    except Exception:  # no site config: no CORS
+        return
+    if origin.rstrip("/") not in allowed:
+        return
+    response.headers.update(
+        {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+            "Access-Control-Expose-Headers": "Retry-After",
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        }
+    )
+
+
+def register(app: Chalice) -> None:
+    @app.middleware("http")
+    def edge(request: Request, get_response: Callable[[Request], Response]) -> Response:
+        started = time.perf_counter()
+        cold, _state["cold"] = _state["cold"], False
+        response = normalise_error(request, get_response(request))
+        add_cors(request, response)
+        # One line per request: no query string, no client address, no email.
+        record: dict[str, Any] = {
+            "method": request.method,
+            "route": _route(request),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "cold_start": cold,
+        }
+        log.info(json.dumps(record))
+        return response

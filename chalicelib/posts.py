@@ -1,0 +1,183 @@
+"""The post store: S3 sources plus the derived posts index, cached per Lambda container."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from botocore.exceptions import ClientError
+
+from chalicelib.content import Post, PostMeta, parse_post
+from chalicelib.siteconfig import SiteConfig, parse_site
+
+log = logging.getLogger(__name__)
+
+POSTS_PREFIX = "posts/"
+SITE_KEY = "site.yaml"
+INDEX_KEY = "index/posts.json"
+INDEX_VERSION = 1
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Entry(Generic[T]):
+    value: T
+    etag: str
+    checked_at: float
+
+
+class PostsIndex:
+    """Every published post's metadata, newest first; derived, never edited by hand."""
+
+    def __init__(self, posts: list[PostMeta]) -> None:
+        self.posts = sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
+        self._by_slug = {p.slug: p for p in self.posts}
+
+    def get(self, slug: str) -> PostMeta | None:
+        return self._by_slug.get(slug)
+
+    def visible(self, today: dt.date) -> list[PostMeta]:
+        return [p for p in self.posts if p.is_visible(today)]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"version": INDEX_VERSION, "posts": [p.to_dict() for p in self.posts]},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PostsIndex:
+        data = json.loads(text)
+        return cls([PostMeta.from_dict(item) for item in data["posts"]])
+
+
+class S3ObjectCache:
+    """Objects read from S3, kept for `ttl` seconds, then revalidated with a conditional GET."""
+
+    def __init__(
+        self,
+        s3: Any,
+        bucket: str,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._ttl = ttl
+        self._clock = clock
+        self._entries: dict[str, _Entry[Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, parse: Callable[[str], T]) -> T | None:
+        """The parsed object at `key`, or None if there is none."""
+        now = self._clock()
+        entry = self._entries.get(key)
+        if entry is not None and now - entry.checked_at < self._ttl:
+            return entry.value
+        kwargs = {"Bucket": self._bucket, "Key": key}
+        if entry is not None:
+            kwargs["IfNoneMatch"] = entry.etag
+        try:
+            obj = self._s3.get_object(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code == "304" and entry is not None:
+                entry.checked_at = now
+                return entry.value
+            if code in ("NoSuchKey", "404"):
+                with self._lock:
+                    self._entries.pop(key, None)
+                return None
+            raise
+        value = parse(obj["Body"].read().decode("utf-8"))
+        with self._lock:
+            self._entries[key] = _Entry(value=value, etag=obj["ETag"], checked_at=now)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class PostStore:
+    """Reads posts, the index and site config from S3; writes them when publishing."""
+
+    def __init__(
+        self,
+        s3: Any,
+        bucket: str,
+        ttl: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+        self._cache = S3ObjectCache(s3, bucket, ttl, clock)
+
+    # --- reading (request path) ---------------------------------------------
+
+    def index(self) -> PostsIndex:
+        return self._cache.get(INDEX_KEY, PostsIndex.from_json) or PostsIndex([])
+
+    def site(self) -> SiteConfig:
+        site = self._cache.get(SITE_KEY, parse_site)
+        if site is None:
+            raise LookupError(f"s3://{self.bucket}/{SITE_KEY} is missing: publish the site first")
+        return site
+
+    def post(self, slug: str) -> Post | None:
+        """A published post's full content; None when it is unknown or not yet visible."""
+        key = post_key(slug)
+        return self._cache.get(key, lambda text: parse_post(key, text))
+
+    # --- writing (publishing) -----------------------------------------------
+
+    def put_source(self, key: str, text: str) -> None:
+        content_type = "text/markdown" if key.endswith(".md") else "application/yaml"
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=text.encode("utf-8"),
+            ContentType=f"{content_type}; charset=utf-8",
+        )
+
+    def delete_source(self, key: str) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=key)
+
+    def put_index(self, index: PostsIndex) -> None:
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=INDEX_KEY,
+            Body=index.to_json().encode("utf-8"),
+            ContentType="application/json",
+        )
+
+    def read_source(self, key: str) -> str | None:
+        try:
+            obj = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+        return obj["Body"].read().decode("utf-8")
+
+    def source_etags(self) -> dict[str, str]:
+        """Every post source in the bucket with its ETag (publishing only: requests never list)."""
+        etags: dict[str, str] = {}
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=POSTS_PREFIX):
+            for obj in page.get("Contents", []):
+                if obj["Key"].endswith(".md"):
+                    etags[obj["Key"]] = obj["ETag"]
+        return etags
+
+
+def post_key(slug: str) -> str:
+    return f"{POSTS_PREFIX}{slug}.md"

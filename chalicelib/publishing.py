@@ -1,0 +1,123 @@
+"""Publish a content folder to S3: validate everything, upload what changed, rebuild the index."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chalicelib.content import ContentError, Post, parse_post
+from chalicelib.posts import POSTS_PREFIX, SITE_KEY, PostsIndex, PostStore, post_key
+from chalicelib.siteconfig import SiteConfig, parse_site
+
+
+class PublishError(Exception):
+    """Content failed validation; nothing was uploaded."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass
+class Content:
+    site_text: str
+    site: SiteConfig
+    sources: dict[str, str]  # S3 key -> text, for every post file
+    posts: dict[str, Post]  # S3 key -> parsed post
+
+
+@dataclass
+class PublishReport:
+    uploaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    drafts: list[str] = field(default_factory=list)
+    published: int = 0
+
+
+def load_content(content_dir: Path) -> Content:
+    """Read and validate a content folder; raise PublishError listing every problem."""
+    errors: list[ContentError] = []
+    site_path = content_dir / SITE_KEY
+    site_text = ""
+    site: SiteConfig | None = None
+    try:
+        site_text = site_path.read_text(encoding="utf-8")
+        site = parse_site(site_text)
+    except FileNotFoundError:
+        errors.append(ContentError(str(site_path), None, "is missing"))
+    except ContentError as exc:
+        errors.append(exc)
+    sources: dict[str, str] = {}
+    posts: dict[str, Post] = {}
+    for path in sorted((content_dir / "posts").glob("*.md")):
+        key = f"{POSTS_PREFIX}{path.name}"
+        text = path.read_text(encoding="utf-8")
+        try:
+            posts[key] = parse_post(key, text)
+        except ContentError as exc:
+            errors.append(ContentError(str(path), exc.field, exc.message))
+            continue
+        sources[key] = text
+    if errors or site is None:
+        raise PublishError(errors)
+    return Content(site_text=site_text, site=site, sources=sources, posts=posts)
+
+
+def _etag(text: str) -> str:
+    # S3's ETag of a single-part upload is the MD5 of its bytes: comparing it
+    # finds unchanged files without downloading them.
+    return '"' + hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest() + '"'
+
+
+def publish(store: PostStore, content: Content, prune: bool = False) -> PublishReport:
+    """Upload what changed, unpublish drafts (and deleted files with prune), rebuild the index."""
+    report = PublishReport()
+    remote = store.source_etags()
+    live = {k: p for k, p in content.posts.items() if not p.draft}
+    for key, post in content.posts.items():
+        if post.draft:
+            report.drafts.append(post.slug)
+            if key in remote:
+                store.delete_source(key)
+                report.removed.append(key)
+    for key in live:
+        if remote.get(key) == _etag(content.sources[key]):
+            report.unchanged.append(key)
+        else:
+            store.put_source(key, content.sources[key])
+            report.uploaded.append(key)
+    if prune:
+        for key in sorted(set(remote) - set(content.posts)):
+            store.delete_source(key)
+            report.removed.append(key)
+    site_remote = store.read_source(SITE_KEY)
+    if site_remote != content.site_text:
+        store.put_source(SITE_KEY, content.site_text)
+        report.uploaded.append(SITE_KEY)
+    index = rebuild_index(store, live)
+    report.published = len(index.posts)
+    return report
+
+
+def rebuild_index(store: PostStore, known: dict[str, Post]) -> PostsIndex:
+    """Derive the posts index from what the bucket holds now."""
+    metas = []
+    for key in sorted(store.source_etags()):
+        post = known.get(key)
+        if post is None:
+            text = store.read_source(key)
+            if text is None:
+                continue
+            post = parse_post(key, text)
+        if not post.draft:
+            metas.append(post.meta)
+    index = PostsIndex(metas)
+    store.put_index(index)
+    return index
+
+
+def unpublish(store: PostStore, slug: str) -> PostsIndex:
+    store.delete_source(post_key(slug))
+    return rebuild_index(store, {})

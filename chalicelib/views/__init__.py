@@ -1,0 +1,1 @@
+"""Blueprints: site (HTML), api (JSON), admin (JSON, authorised)."""

@@ -1,0 +1,115 @@
+"""The moderators' JSON API, behind the bearer token."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib import config, deps
+from chalicelib.comments import STATUSES, ConcurrentChange
+from chalicelib.signing import InvalidToken
+from chalicelib.views.web import JSON, api_error, json_response, query
+
+bp = Blueprint(__name__)
+log = logging.getLogger(__name__)
+
+
+def authorised(header: str, token: str) -> bool:
+    """Bearer token check in constant time; an unset token authorises nobody."""
+    scheme, _, value = header.partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(value.strip().encode("utf-8"), token.encode("utf-8"))
+
+
+def admin_only(view: Callable[..., Response]) -> Callable[..., Response]:
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Response:
+        header = bp.current_request.headers.get("authorization", "")
+        if not authorised(header, config.settings().admin_token):
+            return api_error(
+                401,
+                "unauthorized",
+                "Send Authorization: Bearer <BLOG_ADMIN_TOKEN>.",
+                headers={"WWW-Authenticate": 'Bearer realm="lambdapress-admin"'},
+            )
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+@bp.route("/api/admin/comments")
+@admin_only
+def list_comments() -> Response:
+    status = query(bp.current_request, "status") or "pending"
+    if status not in STATUSES:
+        return api_error(
+            422,
+            "invalid",
+            "Unknown status.",
+            fields={"status": f"Must be one of {', '.join(STATUSES)}."},
+        )
+    limit_raw = query(bp.current_request, "limit") or "50"
+    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 200:
+        return api_error(422, "invalid", "Invalid limit.", fields={"limit": "Must be 1 to 200."})
+    after = None
+    cursor = query(bp.current_request, "cursor")
+    scope = f"admin:{status}"
+    if cursor:
+        try:
+            after = deps.signing().read_cursor(scope, cursor)["k"]
+        except (InvalidToken, KeyError):
+            return api_error(400, "invalid_cursor", "The cursor is not valid for this list.")
+    comments, last = deps.comments().by_status(status, int(limit_raw), after)
+    return json_response(
+        {
+            "comments": [c.admin_dict() for c in comments],
+            "next_cursor": deps.signing().cursor(scope, {"k": last}) if last else None,
+        }
+    )
+
+
+@bp.route("/api/admin/comments/{comment_id}", methods=["PATCH"], content_types=[JSON])
+@admin_only
+def update_comment(comment_id: str) -> Response:
+    try:
+        data = json.loads(bp.current_request.raw_body or b"")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        return api_error(400, "malformed", "The body must be a JSON object.")
+    status = data.get("status")
+    if status not in STATUSES:
+        return api_error(
+            422,
+            "invalid",
+            "Unknown status.",
+            fields={"status": f"Must be one of {', '.join(STATUSES)}."},
+        )
+    try:
+        comment = deps.comments().set_status(comment_id, status)
+    except ConcurrentChange:
+        return api_error(409, "conflict", "The comment changed meanwhile; reload and retry.")
+    if comment is None:
+        return api_error(404, "not_found", "There is no comment with this id.")
+    log.info("comment %s set to %s", comment_id, status)
+    return json_response(comment.admin_dict())
+
+
+@bp.route("/api/admin/comments/{comment_id}", methods=["DELETE"])
+@admin_only
+def delete_comment(comment_id: str) -> Response:
+    try:
+        deleted = deps.comments().delete(comment_id)
+    except ConcurrentChange:
+        return api_error(409, "conflict", "The comment changed meanwhile; reload and retry.")
+    if not deleted:
+        return api_error(404, "not_found", "There is no comment with this id.")
+    log.info("comment %s deleted", comment_id)
+    return Response(body="", status_code=204, headers={"Cache-Control": "no-store"})

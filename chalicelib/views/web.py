@@ -1,0 +1,93 @@
+"""Request helpers shared by the blueprints: base path, client address, JSON errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib.siteconfig import SiteConfig
+
+JSON = "application/json"
+
+
+def now() -> float:
+    return time.time()
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def base_path(request: Request) -> str:
+    """The prefix in front of the app's routes: "" under `chalice local`, "/api" under a stage.
+
+    API Gateway's requestContext.path is the path the client asked for, stage
+    prefix included; the route with its parameters filled in is what the app sees.
+    """
+    full = (request.context or {}).get("path") or ""
+    route = request.path
+    for name, value in (request.uri_params or {}).items():
+        route = route.replace(f"{{{name}+}}", value).replace(f"{{{name}}}", value)
+    if route == "/":
+        return full.rstrip("/")
+    if full.endswith(route):
+        return full[: -len(route)].rstrip("/")
+    return ""
+
+
+def client_ip(request: Request) -> str:
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "0.0.0.0")  # noqa: S104 - a value, not a bind
+
+
+def query(request: Request, name: str) -> str:
+    params: Any = request.query_params or {}
+    return str(params.get(name) or "")
+
+
+@dataclass(frozen=True)
+class Links:
+    """Builds links for templates: relative to the request's base, or absolute from the site URL."""
+
+    site: SiteConfig
+    base: str
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def absolute(self, path: str) -> str:
+        return self.site.url + path
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None, cache: str = "no-store"
+) -> Response:
+    return Response(
+        body=json.dumps(data, ensure_ascii=False),
+        status_code=status,
+        headers={
+            "Content-Type": JSON,
+            "Cache-Control": cache,
+            "X-Content-Type-Options": "nosniff",
+            **(headers or {}),
+        },
+    )
+
+
+def api_error(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return json_response({"error": error}, status=status, headers=headers)

@@ -1,0 +1,1 @@
+"""Developer tooling: the local stack, benchmarks, the chalice-local shim."""
