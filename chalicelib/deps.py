@@ -25,7 +25,7 @@ BOTO_CONFIG = Config(
 )
 
 _built: dict[str, Any] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # factories build their own dependencies
 
 
 def _get(name: str, factory: Callable[[], T]) -> T:

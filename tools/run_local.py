@@ -1,0 +1,146 @@
+"""`make run`: moto (unless AWS_ENDPOINT_URL is set), resources, sample content, chalice local."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the server will: connections lingering in TIME_WAIT do not make a port busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(port: int, proc: subprocess.Popen[Any], seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            if sock.connect_ex((HOST, port)) == 0:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    if not _port_free(port):
+        print(
+            f"error: port {port} on {HOST} is already in use. Stop whatever is using it, "
+            f"or choose another port: make run PORT=8001",
+            file=sys.stderr,
+        )
+        return 1
+    env = os.environ
+    moto_server = None
+    if env.get("AWS_ENDPOINT_URL"):
+        print(f"Using the AWS endpoint at {env['AWS_ENDPOINT_URL']} (no embedded moto server).")
+    else:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no log line per AWS call
+
+        moto_port = _free_port()
+        moto_server = ThreadedMotoServer(ip_address=HOST, port=moto_port, verbose=False)
+        moto_server.start()
+        env["AWS_ENDPOINT_URL"] = f"http://{HOST}:{moto_port}"
+        print(f"Started an embedded moto server at {env['AWS_ENDPOINT_URL']}.")
+    env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    env.setdefault("AWS_ACCESS_KEY_ID", "local")
+    env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    env.setdefault("BLOG_BUCKET", "lambdapress-local")
+    env.setdefault("BLOG_TABLE", "lambdapress-local")
+    env.setdefault("BLOG_SECRET_KEY", secrets.token_urlsafe(48))
+    if not env.get("BLOG_ADMIN_TOKEN"):
+        env["BLOG_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
+    url = f"http://{HOST}:{port}"
+
+    from chalicelib import cli
+
+    steps = (["create-resources"], ["publish", str(ROOT / "content"), "--site-url", url])
+    for args in steps:
+        if cli.main(args) != 0:
+            if moto_server:
+                moto_server.stop()
+            return 1
+
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tools.chalice_local",
+            "local",
+            "--stage",
+            "local",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--no-autoreload",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # Only ask the server to stop here: the main thread, waiting on it, cleans up.
+        if server.poll() is None:
+            server.terminate()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        if not _wait_for(port, server):
+            print("error: chalice local did not start; see the messages above.", file=sys.stderr)
+            return 1
+        print(
+            "\n"
+            f"  lambdapress is running at {url}/\n"
+            f"  Admin token (Authorization: Bearer ...): {env['BLOG_ADMIN_TOKEN']}\n"
+            f"  CLI against this stack: AWS_ENDPOINT_URL={env['AWS_ENDPOINT_URL']} "
+            f"BLOG_BUCKET={env['BLOG_BUCKET']} BLOG_TABLE={env['BLOG_TABLE']} "
+            'make cli ARGS="status"\n'
+            "  Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        server.wait()
+        return 0
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if moto_server:
+            moto_server.stop()
+        print("lambdapress stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
