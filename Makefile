@@ -9,7 +9,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast check lint typecheck bench cli package deploy chromium clean
+.PHONY: help venv wheelhouse run test test-fast check lint typecheck bench cli package deploy chromium clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -17,11 +17,22 @@ help:  ## list the targets
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11, as on Lambda)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet pip==26.2.1  # chalice 1.34 packages with pip<26.3
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 venv: $(BIN)/.installed  ## create the virtualenv with pinned dependencies
+
+# Wheels for the Lambda platform, fetched once with the other packages, so that
+# `chalice package` (and the bundle test) build offline.
+WHEELHOUSE := .wheelhouse
+$(WHEELHOUSE)/.fetched: requirements.txt | $(BIN)/.installed
+	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE)
+	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE) --only-binary=:all: \
+		--platform manylinux2014_x86_64 --implementation cp --python-version 3.11
+	touch $@
+
+wheelhouse: $(WHEELHOUSE)/.fetched  ## Lambda wheels for offline packaging
 
 run: venv  ## serve the site with sample content on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) -m tools.run_local
@@ -35,10 +46,10 @@ chromium:  ## find Debian's Chromium for browser tests, installing it when root
 	[ -x "$(CHROMIUM)" ] || { echo "error: the browser tests need Chromium at $(CHROMIUM)."; \
 		echo "       Install Debian's package (sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium."; exit 1; }
 
-test: venv chromium  ## the whole test suite, browser tests included
+test: venv wheelhouse chromium  ## the whole test suite, browser tests included
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
-test-fast: venv  ## unit and functional tests only (no browser)
+test-fast: venv wheelhouse  ## unit and functional tests only (no browser)
 	$(PY) -m pytest tests/unit tests/functional
 
 lint: venv  ## ruff

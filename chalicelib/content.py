@@ -223,8 +223,12 @@ def plain_text(tokens: Iterable[Token]) -> str:
     parts: list[str] = []
     for tok in tokens:
         if tok.type == "inline" and tok.children:
-            parts.extend(
-                child.content for child in tok.children if child.type in ("text", "code_inline")
+            parts.append(
+                "".join(
+                    " " if child.type in ("softbreak", "hardbreak") else child.content
+                    for child in tok.children
+                    if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+                )
             )
         elif tok.type in ("code_block", "fence"):
             parts.append(tok.content)

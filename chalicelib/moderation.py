@@ -13,6 +13,7 @@ from chalicelib.siteconfig import CommentPolicy
 MAX_CHARS = {"author": 245, "email": 100, "url": 200}
 MAX_BODY_BYTES = 65525
 _EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+_HOST_RE = re.compile(r"^[\w-]+(\.[\w-]+)*\.?$")
 _LINK_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
@@ -30,6 +31,20 @@ class Submission:
 class Verdict:
     status: str  # approved | pending | spam
     reason: str
+
+
+def _valid_web_address(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return (
+        parts.scheme in ("http", "https")
+        and bool(_HOST_RE.match(host))
+        and not any(c.isspace() for c in url)
+    )
 
 
 def _clean(value: object) -> str:
@@ -55,8 +70,7 @@ def validate(fields: Mapping[str, object]) -> tuple[Submission, dict[str, str]]:
     if url:
         if "://" not in url:
             url = "http://" + url
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+        if not _valid_web_address(url):
             errors["url"] = "Please enter a web address starting with http:// or https://."
     for name, limit in MAX_CHARS.items():
         value = {"author": author, "email": email, "url": url}[name]

@@ -102,9 +102,9 @@ class S3ObjectCache:
             self._entries[key] = _Entry(value=value, etag=obj["ETag"], checked_at=now)
         return value
 
-    def clear(self) -> None:
+    def forget(self, key: str) -> None:
         with self._lock:
-            self._entries.clear()
+            self._entries.pop(key, None)
 
 
 class PostStore:
@@ -147,9 +147,11 @@ class PostStore:
             Body=text.encode("utf-8"),
             ContentType=f"{content_type}; charset=utf-8",
         )
+        self._cache.forget(key)  # this process sees its own writes at once
 
     def delete_source(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.bucket, Key=key)
+        self._cache.forget(key)
 
     def put_index(self, index: PostsIndex) -> None:
         self.s3.put_object(
@@ -158,6 +160,7 @@ class PostStore:
             Body=index.to_json().encode("utf-8"),
             ContentType="application/json",
         )
+        self._cache.forget(INDEX_KEY)
 
     def read_source(self, key: str) -> str | None:
         try:

@@ -1,0 +1,72 @@
+"""The post store: zero S3 requests on a warm view, revalidation after the TTL."""
+
+from __future__ import annotations
+
+from chalicelib import config, deps
+from chalicelib.posts import PostStore
+from chalicelib.publishing import load_content, publish
+from tests.functional.test_site import add_posts
+from tests.support import aws_calls
+
+POST = "/posts/machine-learning-skin-cancer-photos"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_cold_view_reads_three_objects_and_never_lists_the_bucket(client) -> None:
+    with aws_calls() as calls:
+        assert client.http.get(POST).status_code == 200
+    assert calls["s3.GetObject"] == 3  # the index, site.yaml, the post
+    assert sum(n for op, n in calls.items() if op.startswith("s3.")) == 3
+
+
+def test_a_warm_post_page_view_makes_zero_s3_requests(client) -> None:
+    client.http.get(POST)
+    with aws_calls() as calls:
+        for _ in range(5):
+            assert client.http.get(POST).status_code == 200
+    assert not [op for op in calls if op.startswith("s3.")], calls
+    assert calls["dynamodb.Query"] == 5  # one Query a view: the comments and their count
+
+
+def test_changes_are_picked_up_by_revalidation_after_the_ttl(client, tmp_path) -> None:
+    clock = Clock()
+    deps.override(posts=PostStore(deps.client("s3"), config.settings().bucket, ttl=30, clock=clock))
+    client.http.get("/")
+    client.http.get(POST)
+    content = add_posts(tmp_path, 1, title="Freshly published", date="2026-11-19")
+    publish(PostStore(deps.client("s3"), config.settings().bucket), load_content(content))
+
+    with aws_calls() as calls:
+        assert b"Freshly published" not in client.http.get("/").body  # within the TTL
+    assert calls["s3.GetObject"] == 0
+
+    clock.now += 31
+    with aws_calls() as calls:
+        assert b"Freshly published" in client.http.get("/").body
+        assert client.http.get(POST).status_code == 200
+    # index (changed: new body), site.yaml and the post (unchanged: 304, nothing re-read)
+    assert calls["s3.GetObject"] == 3
+    with aws_calls() as calls:
+        client.http.get(POST)
+    assert calls["s3.GetObject"] == 0
+
+
+def test_a_post_deleted_from_the_bucket_disappears_after_revalidation(client) -> None:
+    clock = Clock()
+    deps.override(posts=PostStore(deps.client("s3"), config.settings().bucket, ttl=30, clock=clock))
+    assert client.http.get(POST).status_code == 200
+    from chalicelib.publishing import unpublish
+
+    unpublish(
+        PostStore(deps.client("s3"), config.settings().bucket),
+        "machine-learning-skin-cancer-photos",
+    )
+    clock.now += 31
+    assert client.http.get(POST).status_code == 404

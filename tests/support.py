@@ -1,0 +1,87 @@
+"""Test helpers: API Gateway events, HTML parsing, AWS request counting."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from bs4 import BeautifulSoup
+from chalice.local import RouteMatcher
+
+from chalicelib import deps
+
+
+def soup(body: bytes | str) -> BeautifulSoup:
+    return BeautifulSoup(body, "html.parser")
+
+
+def apigw_event(
+    app: Any,
+    method: str,
+    path: str,
+    stage_prefix: str = "/api",
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+) -> dict[str, Any]:
+    """A Lambda proxy event as API Gateway sends it for a stage URL such as /api/posts/x."""
+    parts = urlsplit(path)
+    match = RouteMatcher(list(app.routes)).match_route(parts.path)
+    query = parse_qs(parts.query)
+    return {
+        "resource": match.route,
+        "path": parts.path,
+        "httpMethod": method,
+        "headers": headers or {},
+        "multiValueHeaders": {k: [v] for k, v in (headers or {}).items()},
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": match.captured or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": match.route,
+            "httpMethod": method,
+            "path": stage_prefix + parts.path,
+            "stage": stage_prefix.strip("/") or "api",
+            "identity": {"sourceIp": "203.0.113.9"},
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+class Lambda:
+    """Calls the app as Lambda would, behind an API Gateway stage."""
+
+    def __init__(self, app: Any, stage_prefix: str = "/api") -> None:
+        self.app = app
+        self.stage_prefix = stage_prefix
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        event = apigw_event(self.app, "GET", path, self.stage_prefix, headers)
+        return self.app(event, None)  # type: ignore[no-any-return]
+
+
+@contextmanager
+def aws_calls() -> Iterator[Counter[str]]:
+    """Count every AWS operation made through the app's clients (botocore event hooks)."""
+    calls: Counter[str] = Counter()
+
+    def record(model: Any, **kwargs: Any) -> None:
+        calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    clients = [deps.client("s3"), deps.client("dynamodb")]
+    for c in clients:
+        c.meta.events.register("before-call", record)
+    try:
+        yield calls
+    finally:
+        for c in clients:
+            c.meta.events.unregister("before-call", record)
+
+
+def json_body(response: Any) -> Any:
+    return json.loads(response.body)
