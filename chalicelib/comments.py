@@ -577,7 +577,8 @@ class CommentStore:
         more = len(found) > page_size or not exhausted
         page = found[:page_size]
         if count is None:
-            count = self.approved_count(slug)
+            # The counter sorts first: a first page without it means no comment was ever approved.
+            count = 0 if low == _COUNT_SK else self.approved_count(slug)
         if forward:
             return CommentPage(
                 count=count,
