@@ -132,7 +132,7 @@ def main() -> None:
             captured.setdefault(template, context)
             return real_render(template, **context)
 
-        site_views.render = capturing_render  # type: ignore[assignment]
+        site_views.render = capturing_render
         with Client(app_module.app, stage_name="local", project_dir=str(ROOT)) as client:
 
             def view(slug: str = SLUG) -> None:
