@@ -123,4 +123,4 @@ def submit(
         idempotency_digest=_idempotency_digest(post.slug, ctx, fingerprint),
         request_fingerprint=fingerprint,
     )
-    return store.add(comment, guards, parent)
+    return store.add(comment, guards, ctx.now, parent)

@@ -15,7 +15,6 @@ only comment items carry it; it is the moderation queue.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -233,20 +232,22 @@ def _reasons(exc: ClientError) -> list[str]:
 class CommentStore:
     """Comments, counters, guards and reputation in one DynamoDB table."""
 
-    def __init__(self, client: Any, table: str, clock: Any = time.time) -> None:
+    def __init__(self, client: Any, table: str) -> None:
         self.client = client
         self.table = table
-        self._clock = clock
 
     # --- writes -------------------------------------------------------------
 
-    def add(self, comment: Comment, guards: Guards, parent: Comment | None = None) -> Comment:
+    def add(
+        self, comment: Comment, guards: Guards, now: float, parent: Comment | None = None
+    ) -> Comment:
         """Store a new comment, its guards and its count in one transaction.
 
         Returns the stored comment: the new one, or on an idempotent retry the
-        one stored by the first attempt.
+        one stored by the first attempt. Expired guards are overwritten by their
+        own conditions: TTL deletion is late (and moto never deletes).
         """
-        now = int(self._clock())
+        seconds = int(now)
         items: list[dict[str, Any]] = []
         not_exists = "attribute_not_exists(PK)"
         items.append(
@@ -289,11 +290,11 @@ class CommentStore:
                     "TableName": self.table,
                     "Item": {
                         **_key(f"RATE#{guards.client_hash}", "RATE"),
-                        **_item({TTL_ATTRIBUTE: now + guards.flood_seconds}),
+                        **_item({TTL_ATTRIBUTE: seconds + guards.flood_seconds}),
                     },
                     "ConditionExpression": expired,
                     "ExpressionAttributeNames": {"#exp": TTL_ATTRIBUTE},
-                    "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                    "ExpressionAttributeValues": {":now": {"N": str(seconds)}},
                 }
             }
         )
@@ -310,13 +311,13 @@ class CommentStore:
                                 {
                                     "comment_id": comment.id,
                                     "fingerprint": guards.request_fingerprint,
-                                    TTL_ATTRIBUTE: now + guards.idempotency_ttl,
+                                    TTL_ATTRIBUTE: seconds + guards.idempotency_ttl,
                                 }
                             ),
                         },
                         "ConditionExpression": expired,
                         "ExpressionAttributeNames": {"#exp": TTL_ATTRIBUTE},
-                        "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                        "ExpressionAttributeValues": {":now": {"N": str(seconds)}},
                     }
                 }
             )
@@ -348,7 +349,7 @@ class CommentStore:
             if 2 in failed:
                 raise DuplicateComment() from exc
             if 3 in failed:
-                raise TooFast(self._retry_after(guards.client_hash, now)) from exc
+                raise TooFast(self._retry_after(guards.client_hash, seconds)) from exc
             if parent_index is not None and parent_index in failed:
                 raise ParentUnavailable() from exc
             raise

@@ -64,3 +64,28 @@ def client(published: None) -> Iterator[object]:
     greedy_routes.install()
     with Client(app, stage_name="local", project_dir=str(ROOT)) as c:
         yield c
+
+
+class Clock:
+    """The time the views see; tests move it forward instead of sleeping."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    import time
+
+    from chalicelib.views import api, site
+
+    fake = Clock(time.time())
+    monkeypatch.setattr(site, "now", fake)
+    monkeypatch.setattr(api, "now", fake)
+    return fake
