@@ -15,6 +15,8 @@ only comment items carry it; it is the moderation queue.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+_CONFLICT_RETRIES = 5
 STATUSES = ("approved", "pending", "spam", "trash")
 STATUS_INDEX = "by-status"
 TTL_ATTRIBUTE = "expires_at"
@@ -338,7 +341,7 @@ class CommentStore:
         if comment.status == "approved":
             items.extend(self._count_updates(comment, +1))
         try:
-            self.client.transact_write_items(TransactItems=items)
+            self._write(items)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
@@ -493,9 +496,30 @@ class CommentStore:
                 TableName=self.table, Key=_key(item["PK"]["S"], item["SK"]["S"])
             )
 
+    def _write(self, items: list[dict[str, Any]]) -> None:
+        """One transaction, retried while DynamoDB cancels it only for a conflict.
+
+        Concurrent comments on one post all update its counter item, and DynamoDB
+        cancels a transaction that collides with another (TransactionConflict);
+        botocore does not retry that. The conditions make a retry safe: it can
+        never store or count anything twice.
+        """
+        for attempt in range(_CONFLICT_RETRIES + 1):
+            try:
+                self.client.transact_write_items(TransactItems=items)
+                return
+            except ClientError as exc:
+                reasons = _reasons(exc)
+                conflict_only = "TransactionConflict" in reasons and not (
+                    set(reasons) - {"TransactionConflict", "None"}
+                )
+                if not conflict_only or attempt == _CONFLICT_RETRIES:
+                    raise
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter
+
     def _transact(self, items: list[dict[str, Any]]) -> None:
         try:
-            self.client.transact_write_items(TransactItems=items)
+            self._write(items)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "TransactionCanceledException":
                 raise ConcurrentChange() from exc
