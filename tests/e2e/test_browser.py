@@ -1,0 +1,270 @@
+"""A reader in headless Chromium against the real local stack (`tools.run_local`, as `make run`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import CONTENT, ROOT
+
+pytestmark = pytest.mark.e2e
+
+SLUG = "machine-learning-skin-cancer-photos"
+TITLE = "Can a neural network read a skin lesion as well as a dermatologist?"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveSite:
+    def __init__(self, url: str, token: str, env: dict[str, str]) -> None:
+        self.url = url
+        self.token = token
+        self.env = env
+
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        request = urllib.request.Request(
+            self.url + path,
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    port = _free_port()
+    token = "e2e-admin-token-" + str(port)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BLOG_"))}
+    env.update({"PORT": str(port), "BLOG_ADMIN_TOKEN": token, "NO_PROXY": "*"})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tools.run_local"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    endpoint = ""
+    deadline = time.monotonic() + 90
+    assert server.stdout is not None
+    while time.monotonic() < deadline:
+        line = server.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if found := re.search(r"AWS_ENDPOINT_URL=(\S+)", line):
+            endpoint = found.group(1)
+        if "Press Ctrl-C to stop." in line:
+            break
+    if not endpoint:
+        server.kill()
+        pytest.fail("make run's stack did not start:\n" + "".join(lines))
+    # Faster moderation thresholds for the test: republish the site with them.
+    content = tmp_path_factory.mktemp("content")
+    shutil.copytree(CONTENT, content, dirs_exist_ok=True)
+    site = yaml.safe_load((content / "site.yaml").read_text())
+    site["comments"].update({"flood_seconds": 0, "min_submit_seconds": 1})
+    (content / "site.yaml").write_text(yaml.safe_dump(site))
+    cli_env = {
+        **env,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "BLOG_BUCKET": "lambdapress-local",
+        "BLOG_TABLE": "lambdapress-local",
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chalicelib.cli",
+            "publish",
+            str(content),
+            "--site-url",
+            f"http://127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=cli_env,
+        check=True,
+        capture_output=True,
+    )
+    time.sleep(2.5)  # the local stage's cache TTL: the new settings are picked up
+    try:
+        yield LiveSite(f"http://127.0.0.1:{port}", token, cli_env)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        pytest.fail(
+            f"Chromium is needed for the browser tests and is not at {executable}: "
+            "run `make test`, which installs Debian's chromium, or set CHROMIUM."
+        )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(java_script_enabled=True)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
+def fill_and_submit(page: Page, author: str, email: str, comment: str, url: str = "") -> None:
+    page.get_by_role("textbox", name="Comment", exact=True).fill(comment)
+    page.get_by_role("textbox", name="Name", exact=True).fill(author)
+    page.get_by_role("textbox", name="Email", exact=True).fill(email)
+    if url:
+        page.get_by_role("textbox", name="Website", exact=True).fill(url)
+    page.wait_for_timeout(1200)  # a person takes longer than the time trap allows a bot
+    page.get_by_role("button", name="Post Comment").click()
+    page.wait_for_load_state("domcontentloaded")
+
+
+def comment_heading(page: Page) -> str:
+    return " ".join(page.locator("#comments-title").inner_text().split())
+
+
+def test_a_reader_comments_a_moderator_approves_and_the_comment_appears(
+    live_site: LiveSite, page: Page
+) -> None:
+    page.goto(f"{live_site.url}/posts/{SLUG}")
+    assert page.locator("h1").inner_text().startswith("[2 min read]")
+    assert comment_heading(page) == "No comments yet"
+    fill_and_submit(page, "Grace Browser", "grace@example.org", "Clear summary, thank you.")
+
+    assert "unapproved=" in page.url
+    notice = page.locator(".moderation-notice")
+    assert notice.inner_text() == "Your comment is awaiting moderation."
+    assert "Clear summary, thank you." in page.locator(".comment.pending").inner_text()
+
+    queue = live_site.admin("GET", "/api/admin/comments?status=pending")["comments"]
+    (mine,) = [c for c in queue if c["email"] == "grace@example.org"]
+    assert (
+        live_site.admin("PATCH", f"/api/admin/comments/{mine['id']}", {"status": "approved"})[
+            "status"
+        ]
+        == "approved"
+    )
+
+    page.reload()
+    assert comment_heading(page) == f"One comment on “{TITLE}”"
+    shown = page.locator(f"#comment-{mine['id']}")
+    assert "Clear summary, thank you." in shown.inner_text()
+    assert page.locator(".moderation-notice").count() == 0
+    assert "grace@example.org" not in page.content()
+
+    # The same reader again: approved at once.
+    fill_and_submit(page, "Grace Browser", "grace@example.org", "One more thought.")
+    assert "unapproved=" not in page.url
+    page.goto(f"{live_site.url}/posts/{SLUG}")
+    assert comment_heading(page) == f"2 comments on “{TITLE}”"
+
+
+def test_xss_payloads_in_name_website_and_text_render_as_inert_text(
+    live_site: LiveSite, page: Page
+) -> None:
+    page.goto(f"{live_site.url}/posts/practise-suturing-at-home")
+    payload = '<script>alert("name")</script><img src=x onerror=alert(1)>'
+    text = (
+        '<script>alert("text")</script> <svg onload=alert(2)> '
+        '[click](javascript:alert(3)) <a href="javascript:alert(4)">x</a>'
+    )
+    fill_and_submit(
+        page,
+        payload,
+        "mallory@example.org",
+        text,
+        url='https://evil.example/"onmouseover="alert(5)',
+    )
+    queue = live_site.admin("GET", "/api/admin/comments?status=pending")["comments"]
+    (evil,) = [c for c in queue if c["email"] == "mallory@example.org"]
+    live_site.admin("PATCH", f"/api/admin/comments/{evil['id']}", {"status": "approved"})
+
+    page.goto(f"{live_site.url}/posts/practise-suturing-at-home")
+    comment = page.locator(f"#comment-{evil['id']}")
+    comment.hover()
+    page.locator(f"#comment-{evil['id']} .comment-author").hover()
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    found = page.evaluate(
+        """(id) => {
+            const root = document.getElementById('comment-' + id);
+            const all = [root, ...root.querySelectorAll('*')];
+            return {
+                scripts: root.querySelectorAll('script, svg, img, iframe').length,
+                handlers: all.flatMap(el => [...el.attributes]
+                    .filter(a => a.name.startsWith('on')).map(a => a.name)),
+                jsLinks: [...root.querySelectorAll('a')]
+                    .filter(a => a.href.startsWith('javascript:')).length,
+                author: root.querySelector('.comment-author').textContent,
+            };
+        }""",
+        evil["id"],
+    )
+    assert found["scripts"] == 0
+    assert found["handlers"] == []
+    assert found["jsLinks"] == 0
+    assert found["author"].strip() == payload
+
+
+def test_the_site_reads_without_javascript_on_a_phone(
+    live_site: LiveSite, browser: Browser
+) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto(f"{live_site.url}/")
+    page.get_by_role("link", name=re.compile("Practise suturing")).click()
+    assert page.locator("table").count() == 1
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, "no sideways scrolling on a phone"
+    page.get_by_role("link", name="Read more recent research on training").click()
+    assert page.locator("h1").inner_text() == "Posts tagged “training”"
+    context.close()
