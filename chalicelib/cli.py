@@ -118,6 +118,35 @@ def cmd_new(args: argparse.Namespace) -> None:
     _out(f"created {path}")
 
 
+def cmd_import_wordpress(args: argparse.Namespace) -> None:
+    from chalicelib import wordpress
+
+    try:
+        xml_text = Path(args.export).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {args.export}: {exc.strerror}") from exc
+    try:
+        posts, skipped = wordpress.parse_export(xml_text)
+    except wordpress.WxrError as exc:
+        raise CliError(f"{args.export}: {exc}") from exc
+    report = wordpress.ImportReport(skipped=skipped)
+    wordpress.write_posts(posts, Path(args.content), report)
+    imported = [p for p in posts if (Path(args.content) / "posts" / f"{p.slug}.md").exists()]
+    if not args.no_publish:
+        publish(deps.posts(), load_content(Path(args.content)))
+        wordpress.import_comments(deps.comments(), deps.signing(), imported, report)
+    for path in report.written:
+        _out(f"wrote      {path}")
+    for path in report.kept:
+        _out(f"kept       {path} (already there)")
+    for item in report.skipped:
+        _out(f"skipped    {item.title}: {item.reason}")
+    _out(
+        f"{len(report.written)} post(s) written, {len(report.kept)} kept; "
+        f"{report.comments_added} comment(s) imported, {report.comments_present} already there."
+    )
+
+
 def cmd_status(args: argparse.Namespace) -> None:
     index = deps.posts().index()
     today = dt.datetime.now(dt.UTC).date()
@@ -212,6 +241,19 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--tags", default="", help="comma-separated")
     new.add_argument("--content", default="content")
     new.set_defaults(func=cmd_new)
+
+    wp = sub.add_parser(
+        "import-wordpress",
+        help="bring posts and approved comments over from a WordPress export (WXR)",
+    )
+    wp.add_argument("export", help="the .xml file from Tools > Export in WordPress")
+    wp.add_argument("--content", default="content", help="where to write the posts")
+    wp.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="only write the Markdown files; publish and import comments later",
+    )
+    wp.set_defaults(func=cmd_import_wordpress)
 
     st = sub.add_parser("status", help="what is published and what awaits moderation")
     st.set_defaults(func=cmd_status)

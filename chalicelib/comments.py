@@ -358,6 +358,37 @@ class CommentStore:
             raise
         return comment
 
+    def import_comment(self, comment: Comment) -> bool:
+        """Store an approved comment brought from elsewhere; False if it is already here."""
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._comment_item(comment),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {
+                        **_pointer_key(comment.id),
+                        **_item({"post": comment.post, "sk": comment.sort_key}),
+                    },
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+        if comment.status == "approved":
+            items.extend(self._count_updates(comment, +1))
+        try:
+            self._write(items)
+        except ClientError as exc:
+            if "ConditionalCheckFailed" in _reasons(exc):
+                return False
+            raise
+        return True
+
     def _replay(self, guards: Guards) -> Comment:
         resp = self.client.get_item(
             TableName=self.table,

@@ -1,0 +1,82 @@
+"""A WordPress export with three posts and a threaded discussion, imported into the stack."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from chalicelib import cli, deps
+from tests.conftest import CONTENT, ROOT
+from tests.support import soup
+
+EXPORT = ROOT / "examples" / "wordpress-export.xml"
+
+
+@pytest.fixture
+def content(tmp_path):
+    copy = tmp_path / "content"
+    shutil.copytree(CONTENT, copy)
+    return copy
+
+
+def test_posts_and_threaded_comments_come_over_and_show_on_the_site(aws, content, capsys) -> None:
+    from chalice.test import Client
+
+    from app import app
+    from tools import greedy_routes
+
+    assert cli.main(["import-wordpress", str(EXPORT), "--content", str(content)]) == 0
+    out = capsys.readouterr().out
+    assert "3 post(s) written, 0 kept; 4 comment(s) imported, 0 already there." in out
+    assert "skipped    About this blog: a page, not a post" in out
+    written = (content / "posts" / "five-moments-revisited.md").read_text()
+    assert "## What changed" in written and "<" not in written.split("---")[2]
+
+    greedy_routes.install()
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
+        page = client.http.get("/posts/five-moments-revisited")
+        assert page.status_code == 200
+        doc = soup(page.body)
+        title = "Five moments for hand hygiene, revisited"
+        assert doc.find("h2", id="comments-title").get_text(strip=True) == (
+            f"3 comments on “{title}”"
+        )
+        root = doc.select_one("ol.comment-list > li")
+        assert "Sister Amara Obi" in root.select_one(".comment-author").get_text()
+        reply = root.select_one("ol.children > li")
+        assert "Rotating who updates it" in reply.get_text()
+        nested = reply.select_one("ol.children > li")
+        assert nested.select_one(".comment-body strong").get_text() == "we will try that"
+        assert "amara.obi@example.org" not in page.body.decode()
+        assert "Buy now" not in page.body.decode()  # spam stays behind
+        sepsis = soup(client.http.get("/posts/sepsis-screening-donnees").body)
+        assert "Zoë Ångström" in sepsis.select_one(".comment-author").get_text()
+        assert sepsis.h1.get_text().endswith("données d’un hôpital régional")
+        closed = soup(client.http.get("/posts/abcde-simulation").body)
+        assert closed.select_one(".comments-closed") is not None
+        assert client.http.get("/posts/about").status_code == 404
+
+
+def test_importing_again_changes_nothing(aws, content, capsys) -> None:
+    assert cli.main(["import-wordpress", str(EXPORT), "--content", str(content)]) == 0
+    capsys.readouterr()
+    files = {p.name: p.read_text() for p in (content / "posts").iterdir()}
+    items = deps.client("dynamodb").scan(TableName="lambdapress-test")["Items"]
+    assert cli.main(["import-wordpress", str(EXPORT), "--content", str(content)]) == 0
+    out = capsys.readouterr().out
+    assert "0 post(s) written, 3 kept; 0 comment(s) imported, 4 already there." in out
+    assert {p.name: p.read_text() for p in (content / "posts").iterdir()} == files
+    again = deps.client("dynamodb").scan(TableName="lambdapress-test")["Items"]
+    key = lambda i: (i["PK"]["S"], i["SK"]["S"])  # noqa: E731
+    assert sorted(again, key=key) == sorted(items, key=key)
+    assert deps.comments().approved_count("five-moments-revisited") == 3
+
+
+def test_a_missing_or_foreign_file_is_a_clear_error(aws, content, tmp_path, capsys) -> None:
+    assert cli.main(["import-wordpress", str(tmp_path / "nope.xml")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+    other = tmp_path / "feed.xml"
+    other.write_text("<rss><channel><title>x</title></channel></rss>")
+    assert cli.main(["import-wordpress", str(other), "--content", str(content)]) == 1
+    assert "not a WordPress export" in capsys.readouterr().err

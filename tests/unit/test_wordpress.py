@@ -1,0 +1,95 @@
+"""WordPress HTML and shortcodes to Markdown; WXR parsing rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.wordpress import WxrError, comment_id, parse_export, to_markdown
+from tests.conftest import ROOT
+
+EXPORT = (ROOT / "examples" / "wordpress-export.xml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("wp_html", "markdown"),
+    [
+        ("One.\n\nTwo.", "One.\n\nTwo.\n"),
+        ("Line one\nline two", "Line one  \nline two\n"),
+        ("<em>a</em> and <strong>b</strong>", "*a* and **b**\n"),
+        ("<h2>Head</h2>\n<ul>\n<li>x</li>\n</ul>", "## Head\n\n- x\n"),
+        ("[embed]https://v.example.org/x[/embed]", "<https://v.example.org/x>\n"),
+        ('Text [gallery ids="1,2"]', "Text\n"),
+        ("[unknown_thing]kept[/unknown_thing]", "kept\n"),
+        ("[3 min read] stays", "[3 min read] stays\n"),
+        ("<script>alert(1)</script>Safe", "Safe\n"),
+    ],
+)
+def test_wordpress_html_becomes_clean_markdown(wp_html: str, markdown: str) -> None:
+    assert to_markdown(wp_html) == markdown
+
+
+def test_a_caption_shortcode_keeps_the_image_and_its_caption() -> None:
+    md = to_markdown(
+        '[caption id="a" width="600"]<img src="https://e.org/i.jpg" alt="Alt" /> '
+        "The caption[/caption]"
+    )
+    assert "![Alt](https://e.org/i.jpg)" in md
+    assert "The caption" in md
+
+
+def test_only_published_posts_and_approved_comments_come_over() -> None:
+    posts, skipped = parse_export(EXPORT)
+    assert [p.slug for p in posts] == [
+        "five-moments-revisited",
+        "sepsis-screening-donnees",
+        "abcde-simulation",
+    ]
+    assert {(s.title, s.reason) for s in skipped} == {
+        ("About this blog", "a page, not a post"),
+        ("Unfinished thoughts on rota design", "status draft"),
+    }
+    first = posts[0]
+    assert [c.wp_id for c in first.comments] == ["501", "502", "503"]  # no spam, no pingback
+    assert first.author == "Dr Maja Lindqvist"  # the display name, not the login
+    assert (first.category, first.tags) == ("Infection Control", ["hand hygiene", "audit"])
+    assert posts[2].comments_open is False
+
+
+def test_non_ascii_titles_authors_and_slugs() -> None:
+    posts, _ = parse_export(EXPORT)
+    sepsis = posts[1]
+    assert sepsis.title == "Sepsis screening: données d’un hôpital régional"
+    assert sepsis.author == "José Noël"
+    assert sepsis.slug == "sepsis-screening-donnees"
+    assert sepsis.comments[0].author == "Zoë Ångström"
+    assert sepsis.date.isoformat() == "2025-05-06"  # from the GMT date
+    assert sepsis.tags == ["sepsis", "Quality Improvement"]  # a second category becomes a tag
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("<rss><channel></channel></rss>", "not a WordPress export"), ("<rss><chan", "well-formed")],
+)
+def test_what_is_not_a_wordpress_export_is_refused_clearly(text: str, message: str) -> None:
+    with pytest.raises(WxrError, match=message):
+        parse_export(text)
+
+
+def test_entity_expansion_attacks_are_refused() -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+        "<rss><channel>&b;</channel></rss>"
+    )
+    with pytest.raises(Exception, match=r"(?i)entit"):
+        parse_export(bomb)
+
+
+def test_comment_ids_are_deterministic_and_ordered_by_time() -> None:
+    import datetime as dt
+
+    early = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    late = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
+    assert comment_id("p", "1", early) == comment_id("p", "1", early)
+    assert comment_id("p", "1", early) != comment_id("q", "1", early)
+    assert comment_id("p", "9", early) < comment_id("p", "1", late)
+    assert len(comment_id("p", "1", early)) == 20
