@@ -5,7 +5,7 @@ import logging
 from chalice import Chalice
 
 from chalicelib import edge
-from chalicelib.views import admin, api, site
+from chalicelib.views import admin, api, site, streams
 
 app = Chalice(app_name="lambdapress")
 app.log.setLevel(logging.INFO)
@@ -15,4 +15,5 @@ logging.getLogger("chalicelib").setLevel(logging.INFO)
 app.register_blueprint(api.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(site.bp)
+app.register_blueprint(streams.bp)
 edge.register(app)

@@ -19,6 +19,7 @@ class Settings:
     secret_key: str
     cache_ttl: float
     stage: str
+    notify_from: str  # a verified SES identity; empty: no notification emails
 
     def require_secret_key(self) -> str:
         if len(self.secret_key) < 32:
@@ -44,6 +45,7 @@ def settings() -> Settings:
         secret_key=os.environ.get("BLOG_SECRET_KEY", ""),
         cache_ttl=_float("BLOG_CACHE_TTL", 30.0),
         stage=os.environ.get("BLOG_STAGE", "local"),
+        notify_from=os.environ.get("BLOG_NOTIFY_FROM", ""),
     )
 
 
