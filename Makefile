@@ -9,7 +9,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv wheelhouse run test test-fast check lint typecheck bench cli package deploy chromium clean
+.PHONY: help venv wheelhouse package deploy run test test-fast check lint typecheck bench cli package deploy chromium clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -28,8 +28,10 @@ venv: $(BIN)/.installed  ## create the virtualenv with pinned dependencies
 WHEELHOUSE := .wheelhouse
 $(WHEELHOUSE)/.fetched: requirements.txt | $(BIN)/.installed
 	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE)
-	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE) --only-binary=:all: \
-		--platform manylinux2014_x86_64 --implementation cp --python-version 3.11
+	for platform in manylinux2014_x86_64 manylinux2014_aarch64; do \
+		$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE) --only-binary=:all: \
+			--platform $$platform --implementation cp --python-version 3.11 || exit 1; \
+	done
 	touch $@
 
 wheelhouse: $(WHEELHOUSE)/.fetched  ## Lambda wheels for offline packaging
@@ -66,6 +68,12 @@ bench: venv  ## benchmarks: ratios measured in one run
 
 cli: venv  ## the authoring and moderation CLI: make cli ARGS="publish content"
 	$(PY) -m chalicelib.cli $(ARGS)
+
+package: venv wheelhouse  ## build every deployable artifact offline: make package STAGE=prod
+	$(PY) -m tools.infra package --stage $(STAGE)
+
+deploy: package  ## deploy a stage to the AWS account of your credentials: make deploy STAGE=prod
+	$(PY) -m tools.deploy --stage $(STAGE)
 
 clean:  ## remove the virtualenv and build output
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache

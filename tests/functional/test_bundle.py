@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
+import platform
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 from tests.conftest import CONTENT, ROOT
+from tools.infra import offline_env
 
 # Runs inside the unzipped bundle, in a fresh interpreter whose path starts there.
 RENDER_FROM_BUNDLE = """
@@ -47,19 +49,33 @@ with mock_aws():
 """
 
 
+def project_for_this_machine(tmp_path: Path) -> Path:
+    """A copy of the project whose dev stage targets this machine's architecture (the real
+    stages are arm64), so that the bundle's compiled wheels import here."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("app.py", "requirements.txt", "chalicelib", "templates", "vendor", ".chalice"):
+        source = ROOT / name
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "deployments")
+            shutil.copytree(source, project / name, symlinks=True, ignore=ignore)
+        else:
+            shutil.copy2(source, project / name)
+    config_path = project / ".chalice" / "config.json"
+    config = json.loads(config_path.read_text())
+    machine = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine()]
+    config["stages"]["dev"]["lambda_architecture"] = machine
+    config_path.write_text(json.dumps(config))
+    return project
+
+
 def test_the_packaged_bundle_renders_a_post_page(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        # Offline: chalice's pip takes the Lambda wheels `make` fetched beforehand.
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(ROOT / ".wheelhouse"),
-    }
+    env = offline_env()  # chalice's pip takes the Lambda wheels `make` fetched beforehand
     out = tmp_path / "out"
     chalice = Path(sys.executable).parent / "chalice"
     result = subprocess.run(
         [str(chalice), "package", "--stage", "dev", str(out)],
-        cwd=ROOT,
+        cwd=project_for_this_machine(tmp_path),
         env=env,
         capture_output=True,
         text=True,

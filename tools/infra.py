@@ -1,0 +1,298 @@
+"""Deployable artifacts: Chalice's SAM template merged with the bucket, the table and the roles.
+
+`python -m tools.infra package --stage prod` (what `make package STAGE=prod` runs):
+  1. writes build/<stage>/resources.json, the merge template, generated here from the
+     same table definition the tests and `make run` use;
+  2. runs `chalice package --merge-template` offline, from the wheels in .wheelhouse/;
+  3. leaves build/<stage>/{sam.json,deployment.zip}, which `make deploy` deploys and CI
+     lints with cfn-lint.
+
+Why `--merge-template`: it keeps Chalice's own packaging (routes, API Gateway, the
+stream's event source, per-function roles) and adds plain CloudFormation beside it,
+linted by the tool CloudFormation users already run; no CDK toolchain (Node.js) is
+needed to build or deploy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from chalicelib.comments import TTL_ATTRIBUTE, table_definition
+
+ROOT = Path(__file__).resolve().parent.parent
+CHALICE_DIR = ROOT / ".chalice"
+BUILD = ROOT / "build"
+STAGES = ("dev", "prod")
+# Chalice's logical ids for the two functions and their roles.
+FUNCTIONS = {"api": ("APIHandler", "ApiHandlerRole"), "notify": ("Notify", "NotifyRole")}
+LOG_RETENTION_DAYS = 30
+
+
+def names(stage: str) -> dict[str, str]:
+    """Resource names, derivable from the stage (and for the bucket, account and region)."""
+    return {
+        "table": f"lambdapress-{stage}-comments",
+        "bucket": f"lambdapress-{stage}-content-${{AWS::AccountId}}-${{AWS::Region}}",
+        "api": f"lambdapress-{stage}-api",
+        "notify": f"lambdapress-{stage}-notify",
+    }
+
+
+def policy_path(stage: str, function: str) -> Path:
+    suffix = "" if function == "api" else f"-{function}"
+    return CHALICE_DIR / f"policy-{stage}{suffix}.json"
+
+
+def load_policy(stage: str, function: str) -> dict[str, Any]:
+    """A role's policy: `${...}` in resources name this stage's resources (Fn::Sub syntax)."""
+    policy: dict[str, Any] = json.loads(policy_path(stage, function).read_text())
+    return policy
+
+
+def _sub_resources(policy: dict[str, Any]) -> dict[str, Any]:
+    document = copy.deepcopy(policy)
+    for statement in document["Statement"]:
+        statement["Resource"] = [{"Fn::Sub": r} for r in statement["Resource"]]
+    return document
+
+
+def _table_properties(stage: str) -> dict[str, Any]:
+    props = table_definition(names(stage)["table"])
+    props["StreamSpecification"] = {
+        "StreamViewType": props["StreamSpecification"]["StreamViewType"]
+    }
+    props.update(
+        {
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
+            "DeletionProtectionEnabled": True,
+        }
+    )
+    return props
+
+
+def _environment(stage: str) -> dict[str, Any]:
+    return {
+        "Variables": {
+            "BLOG_STAGE": stage,
+            "BLOG_BUCKET": {"Ref": "ContentBucket"},
+            "BLOG_TABLE": {"Ref": "CommentsTable"},
+            "BLOG_ADMIN_TOKEN": {"Ref": "AdminToken"},
+            "BLOG_SECRET_KEY": {"Ref": "SecretKey"},
+            "BLOG_NOTIFY_FROM": {"Ref": "NotifyFrom"},
+        }
+    }
+
+
+def merge_template(stage: str) -> dict[str, Any]:
+    """What `chalice package --merge-template` adds to, and changes in, Chalice's template."""
+    n = names(stage)
+    resources: dict[str, Any] = {
+        "ContentBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketName": {"Fn::Sub": n["bucket"]},
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {
+                            "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                            "BucketKeyEnabled": True,
+                        }
+                    ]
+                },
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "ExpireOldVersions",
+                            "Status": "Enabled",
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+                        }
+                    ]
+                },
+            },
+        },
+        "ContentBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "ContentBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TLSOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": ["ContentBucket", "Arn"]},
+                                {"Fn::Sub": "${ContentBucket.Arn}/*"},
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                },
+            },
+        },
+        "CommentsTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": _table_properties(stage),
+        },
+        "ApiDomain": {
+            "Type": "AWS::ApiGateway::DomainName",
+            "Condition": "HasDomain",
+            "Properties": {
+                "DomainName": {"Ref": "DomainName"},
+                "RegionalCertificateArn": {"Ref": "CertificateArn"},
+                "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                "SecurityPolicy": "TLS_1_2",
+            },
+        },
+        "ApiBasePathMapping": {
+            "Type": "AWS::ApiGateway::BasePathMapping",
+            "Condition": "HasDomain",
+            # With the site on its own domain, URLs carry no /api stage prefix.
+            "DependsOn": ["RestAPIapiStage"],
+            "Properties": {
+                "DomainName": {"Ref": "ApiDomain"},
+                "RestApiId": {"Ref": "RestAPI"},
+                "Stage": "api",
+            },
+        },
+    }
+    for function, (logical_id, role_id) in FUNCTIONS.items():
+        props: dict[str, Any] = {"FunctionName": n[function], "Environment": _environment(stage)}
+        if function == "notify":
+            props["Events"] = {
+                "NotifyDynamodbEventSource": {
+                    "Type": "DynamoDB",
+                    "Properties": {"Stream": {"Fn::GetAtt": ["CommentsTable", "StreamArn"]}},
+                }
+            }
+        resources[logical_id] = {"Properties": props}
+        resources[role_id] = {
+            "Properties": {
+                "Policies": [
+                    {
+                        "PolicyName": f"lambdapress-{stage}-{function}",
+                        "PolicyDocument": _sub_resources(load_policy(stage, function)),
+                    }
+                ]
+            }
+        }
+        resources[f"{logical_id}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": f"/aws/lambda/{n[function]}",
+                "RetentionInDays": LOG_RETENTION_DAYS,
+            },
+        }
+    return {
+        "Parameters": {
+            "AdminToken": {
+                "Type": "String",
+                "NoEcho": True,
+                "MinLength": 24,
+                "Description": "Bearer token of the admin API",
+            },
+            "SecretKey": {
+                "Type": "String",
+                "NoEcho": True,
+                "MinLength": 32,
+                "Description": "Signs form tokens, cursors and links; keys hashes",
+            },
+            "NotifyFrom": {
+                "Type": "String",
+                "Default": "",
+                "Description": "Sender of notification emails (empty: none)",
+            },
+            "NotifyIdentity": {
+                "Type": "String",
+                "Default": "example.invalid",
+                "Description": "The SES identity (domain or address) it sends as",
+            },
+            "DomainName": {
+                "Type": "String",
+                "Default": "",
+                "Description": "Optional custom domain for the site",
+            },
+            "CertificateArn": {
+                "Type": "String",
+                "Default": "",
+                "Description": "ACM certificate for the domain, same region",
+            },
+        },
+        "Conditions": {"HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]}},
+        "Resources": resources,
+        "Outputs": {
+            "ContentBucketName": {"Value": {"Ref": "ContentBucket"}},
+            "CommentsTableName": {"Value": {"Ref": "CommentsTable"}},
+            "CustomDomainTarget": {
+                "Condition": "HasDomain",
+                "Description": "Point the domain's DNS (CNAME or alias) here",
+                "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
+            },
+        },
+    }
+
+
+def offline_env() -> dict[str, str]:
+    """Chalice's pip takes the Lambda wheels that `make` fetched; nothing is downloaded."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(ROOT / ".wheelhouse"),
+            "AWS_DEFAULT_REGION": env.get("AWS_DEFAULT_REGION", "us-east-1"),
+        }
+    )
+    return env
+
+
+def package(stage: str, project: Path = ROOT, out: Path | None = None) -> Path:
+    """Build every deployable artifact of a stage into build/<stage>/; return that folder."""
+    out = out or BUILD / stage
+    out.mkdir(parents=True, exist_ok=True)
+    merge = out.parent / f"resources-{stage}.json"
+    merge.write_text(json.dumps(merge_template(stage), indent=2) + "\n")
+    chalice = Path(sys.executable).parent / "chalice"
+    subprocess.run(
+        [str(chalice), "package", "--stage", stage, "--merge-template", str(merge), str(out)],
+        cwd=project,
+        env=offline_env(),
+        check=True,
+    )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["package"])
+    parser.add_argument("--stage", choices=STAGES, required=True)
+    args = parser.parse_args(argv)
+    out = package(args.stage)
+    print(f"built {out / 'sam.json'} and {out / 'deployment.zip'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
