@@ -14,6 +14,14 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 SECRET_KEY = "test-secret-key-0123456789abcdef0123456789"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Every AWS call the Lambda handlers make in this session is checked against
+    # the IAM policies (tests/functional/test_zz_iam_policy.py).
+    from tests import iam
+
+    iam.install()
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No endpoint, profile or credential from the shell leaks into a test."""
