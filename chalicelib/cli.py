@@ -212,8 +212,33 @@ def _target(args: argparse.Namespace) -> str:
 # --- entry point -------------------------------------------------------------
 
 
+def use_stage(stage: str) -> None:
+    """Point the CLI at a deployed stage of the account and region of the credentials."""
+    import boto3
+
+    session = boto3.Session()
+    account = session.client("sts").get_caller_identity()["Account"]
+    if not session.region_name:
+        raise CliError("no AWS region: set AWS_REGION or a region in your profile")
+    names = config.stage_names(stage, account, session.region_name)
+    os.environ["BLOG_BUCKET"], os.environ["BLOG_TABLE"] = names["bucket"], names["table"]
+    deps.reset()
+
+
+_MISSING = {
+    "NoSuchBucket": "the bucket {bucket} does not exist",
+    "ResourceNotFoundException": "the table {table} does not exist",
+}
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lambdapress", description=__doc__)
+    p.add_argument(
+        "--stage",
+        choices=["dev", "prod"],
+        help="work on a deployed stage (default: BLOG_BUCKET/BLOG_TABLE, or the "
+        "local stack when AWS_ENDPOINT_URL is set)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     pub = sub.add_parser(
@@ -284,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _out(f"error: status must be one of {', '.join(STATUSES)}")
         return 2
     try:
+        if args.stage:
+            use_stage(args.stage)
         args.func(args)
     except PublishError as exc:
         for err in exc.errors:
@@ -299,7 +326,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             "AWS_ENDPOINT_URL for the local stack\n"
         )
         return 1
-    except (ClientError, BotoCoreError, config.ConfigError) as exc:
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _MISSING:
+            s = config.settings()
+            what = _MISSING[code].format(bucket=s.bucket, table=s.table)
+            sys.stderr.write(
+                f"error: {what}: deploy the stage first (make deploy STAGE=...), "
+                "or run create-resources against the local stack\n"
+            )
+        elif code in (
+            "InvalidClientTokenId",
+            "SignatureDoesNotMatch",
+            "ExpiredToken",
+            "UnrecognizedClientException",
+            "InvalidAccessKeyId",
+        ):
+            sys.stderr.write(
+                f"error: AWS refused the credentials ({code}): check your profile or keys\n"
+            )
+        else:
+            sys.stderr.write(f"error: {exc}\n")
+        return 1
+    except (BotoCoreError, config.ConfigError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
     return 0

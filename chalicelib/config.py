@@ -49,6 +49,16 @@ def settings() -> Settings:
     )
 
 
+def stage_names(
+    stage: str, account: str = "${AWS::AccountId}", region: str = "${AWS::Region}"
+) -> dict[str, str]:
+    """A deployed stage's bucket and table; the bucket's name is unique per account and region."""
+    return {
+        "bucket": f"lambdapress-{stage}-content-{account}-{region}",
+        "table": f"lambdapress-{stage}-comments",
+    }
+
+
 def reset() -> None:
     """Forget cached settings (tests, and after the environment changes)."""
     settings.cache_clear()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.comments import TTL_ATTRIBUTE, table_definition
+from chalicelib.config import stage_names
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_DIR = ROOT / ".chalice"
@@ -38,8 +39,7 @@ LOG_RETENTION_DAYS = 30
 def names(stage: str) -> dict[str, str]:
     """Resource names, derivable from the stage (and for the bucket, account and region)."""
     return {
-        "table": f"lambdapress-{stage}-comments",
-        "bucket": f"lambdapress-{stage}-content-${{AWS::AccountId}}-${{AWS::Region}}",
+        **stage_names(stage),
         "api": f"lambdapress-{stage}-api",
         "notify": f"lambdapress-{stage}-notify",
     }

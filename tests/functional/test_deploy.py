@@ -1,0 +1,105 @@
+"""The operator's side: deploying artifacts, and the CLI against a deployed stage (on moto)."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from chalicelib import cli, config
+from tools import deploy, infra
+
+
+def test_every_function_runs_the_uploaded_bundle() -> None:
+    template = {
+        "Resources": {
+            "APIHandler": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"CodeUri": "./d.zip"},
+            },
+            "Notify": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "./d.zip"}},
+            "CommentsTable": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+        }
+    }
+    located = deploy.with_code_location(template, "artifacts", "prod/abc.zip")
+    for name in ("APIHandler", "Notify"):
+        assert located["Resources"][name]["Properties"]["CodeUri"] == {
+            "Bucket": "artifacts",
+            "Key": "prod/abc.zip",
+        }
+    assert template["Resources"]["APIHandler"]["Properties"]["CodeUri"] == "./d.zip"
+
+
+def test_secrets_are_required_to_create_and_kept_on_update() -> None:
+    with pytest.raises(deploy.DeployError, match="BLOG_ADMIN_TOKEN must be set"):
+        deploy.parameters({}, stack_exists=False)
+    env = {"BLOG_ADMIN_TOKEN": "t" * 30, "BLOG_SECRET_KEY": "s" * 40}
+    created = {p["ParameterKey"]: p for p in deploy.parameters(env, stack_exists=False)}
+    assert set(created) == {"AdminToken", "SecretKey"}
+    updated = {p["ParameterKey"]: p for p in deploy.parameters({}, stack_exists=True)}
+    assert updated["SecretKey"] == {"ParameterKey": "SecretKey", "UsePreviousValue": True}
+    assert set(updated) == set(deploy.PARAMETERS)
+
+
+def test_artifacts_go_to_a_private_encrypted_bucket(aws, tmp_path) -> None:
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    build = tmp_path / "prod"
+    build.mkdir()
+    (build / "deployment.zip").write_bytes(b"PK bundle")
+    (build / "sam.json").write_text(
+        json.dumps(
+            {
+                "Resources": {
+                    "APIHandler": {
+                        "Type": "AWS::Serverless::Function",
+                        "Properties": {"CodeUri": "./deployment.zip"},
+                    }
+                }
+            }
+        )
+    )
+    bucket = deploy.artifacts_bucket(DEFAULT_ACCOUNT_ID, "eu-west-1")
+    deploy.ensure_bucket(s3, bucket, "eu-west-1")
+    deploy.ensure_bucket(s3, bucket, "eu-west-1")  # a second run finds it
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    url = deploy.upload_artifacts(s3, bucket, build, "prod")
+    key = url.split(".amazonaws.com/", 1)[1]
+    template = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    code = template["Resources"]["APIHandler"]["Properties"]["CodeUri"]
+    assert s3.get_object(Bucket=code["Bucket"], Key=code["Key"])["Body"].read() == b"PK bundle"
+
+
+def test_deploy_says_what_to_do_when_nothing_was_packaged(aws, monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(deploy, "BUILD", tmp_path)
+    with pytest.raises(deploy.DeployError, match="make package STAGE=prod"):
+        deploy.deploy("prod", boto3.Session(region_name="eu-west-1"), {})
+
+
+def test_the_cli_finds_a_deployed_stages_bucket_and_table(aws, monkeypatch, capsys) -> None:
+    names = config.stage_names("prod", DEFAULT_ACCOUNT_ID, "eu-west-1")
+    assert cli.main(["--stage", "prod", "status"]) == 1
+    err = capsys.readouterr().err
+    assert f"the bucket {names['bucket']} does not exist" in err
+    assert "make deploy STAGE=" in err
+    monkeypatch.setenv("BLOG_BUCKET", names["bucket"])
+    monkeypatch.setenv("BLOG_TABLE", names["table"])
+    config.reset()
+    cli.create_resources()  # as the stack would have
+    assert cli.main(["--stage", "prod", "publish"]) == 0
+    assert "4 post(s) published" in capsys.readouterr().out
+    assert infra.names("prod")["bucket"] == (
+        "lambdapress-prod-content-${AWS::AccountId}-${AWS::Region}"
+    )
+
+
+def test_the_cli_says_so_when_there_are_no_credentials(monkeypatch, capsys) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert cli.main(["--stage", "dev", "status"]) == 1
+    assert "no AWS credentials" in capsys.readouterr().err

@@ -1,0 +1,192 @@
+"""`make deploy STAGE=...`: put build/<stage>/ into the AWS account of your credentials.
+
+1. an artifacts bucket (lambdapress-artifacts-<account>-<region>, private, encrypted)
+   receives the bundle and the template;
+2. a CloudFormation change set creates or updates the stack lambdapress-<stage>;
+3. the stack's outputs are printed: the site's URL, the bucket, the table.
+
+Secrets come from the environment, never from files: BLOG_ADMIN_TOKEN and
+BLOG_SECRET_KEY are required for the first deployment and kept by later ones when
+unset. Optional: BLOG_NOTIFY_FROM and BLOG_NOTIFY_IDENTITY (SES), BLOG_DOMAIN_NAME
+and BLOG_CERTIFICATE_ARN (a custom domain, no /api prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from tools.infra import BUILD, STAGES
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+PARAMETERS = {
+    "AdminToken": "BLOG_ADMIN_TOKEN",
+    "SecretKey": "BLOG_SECRET_KEY",
+    "NotifyFrom": "BLOG_NOTIFY_FROM",
+    "NotifyIdentity": "BLOG_NOTIFY_IDENTITY",
+    "DomainName": "BLOG_DOMAIN_NAME",
+    "CertificateArn": "BLOG_CERTIFICATE_ARN",
+}
+REQUIRED_ON_CREATE = ("AdminToken", "SecretKey")
+
+
+class DeployError(Exception):
+    """Reported in one line; nothing half-done is left behind."""
+
+
+def stack_name(stage: str) -> str:
+    return f"lambdapress-{stage}"
+
+
+def artifacts_bucket(account: str, region: str) -> str:
+    return f"lambdapress-artifacts-{account}-{region}"
+
+
+def with_code_location(template: dict[str, Any], bucket: str, key: str) -> dict[str, Any]:
+    """The template with every function's CodeUri pointing at the uploaded bundle."""
+    result = copy.deepcopy(template)
+    for resource in result["Resources"].values():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = {"Bucket": bucket, "Key": key}
+    return result
+
+
+def parameters(env: dict[str, str], stack_exists: bool) -> list[dict[str, Any]]:
+    """Stack parameters from the environment; on updates, unset ones keep their value."""
+    result: list[dict[str, Any]] = []
+    for name, variable in PARAMETERS.items():
+        value = env.get(variable, "")
+        if value:
+            result.append({"ParameterKey": name, "ParameterValue": value})
+        elif stack_exists:
+            result.append({"ParameterKey": name, "UsePreviousValue": True})
+        elif name in REQUIRED_ON_CREATE:
+            raise DeployError(
+                f"{variable} must be set for the first deployment "
+                f"(for example: export {variable}=$(python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'))"
+            )
+    return result
+
+
+def ensure_bucket(s3: Any, name: str, region: str) -> None:
+    try:
+        s3.head_bucket(Bucket=name)
+        return
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
+            raise
+    kwargs: dict[str, Any] = {"Bucket": name}
+    if region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**kwargs)
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+
+
+def upload_artifacts(s3: Any, bucket: str, build: Path, stage: str) -> str:
+    """Upload the bundle (content-addressed) and the template; return the template's URL."""
+    bundle = (build / "deployment.zip").read_bytes()
+    key = f"{stage}/{hashlib.sha256(bundle).hexdigest()}.zip"
+    s3.put_object(Bucket=bucket, Key=key, Body=bundle)
+    template = with_code_location(json.loads((build / "sam.json").read_text()), bucket, key)
+    template_key = f"{stage}/template-{hashlib.sha256(bundle).hexdigest()[:16]}.json"
+    s3.put_object(Bucket=bucket, Key=template_key, Body=json.dumps(template).encode())
+    return f"https://{bucket}.s3.amazonaws.com/{template_key}"
+
+
+def deploy(stage: str, session: Any, env: dict[str, str]) -> dict[str, str]:
+    build = BUILD / stage
+    if not (build / "sam.json").exists():
+        raise DeployError(f"{build}/sam.json is missing: run make package STAGE={stage}")
+    account = session.client("sts").get_caller_identity()["Account"]
+    region = session.region_name
+    if not region:
+        raise DeployError("no AWS region: set AWS_REGION (or a region in your profile)")
+    s3, cfn = session.client("s3"), session.client("cloudformation")
+    bucket = artifacts_bucket(account, region)
+    ensure_bucket(s3, bucket, region)
+    template_url = upload_artifacts(s3, bucket, build, stage)
+    name = stack_name(stage)
+    try:
+        cfn.describe_stacks(StackName=name)
+        exists = True
+    except ClientError:
+        exists = False
+    change_set = f"deploy-{int(time.time())}"
+    cfn.create_change_set(
+        StackName=name,
+        ChangeSetName=change_set,
+        ChangeSetType="UPDATE" if exists else "CREATE",
+        TemplateURL=template_url,
+        Parameters=parameters(env, exists),
+        Capabilities=CAPABILITIES,
+        Tags=[{"Key": "app", "Value": "lambdapress"}, {"Key": "stage", "Value": stage}],
+    )
+    try:
+        cfn.get_waiter("change_set_create_complete").wait(
+            StackName=name, ChangeSetName=change_set, WaiterConfig={"Delay": 5}
+        )
+    except Exception:
+        reason = cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
+        status_reason = reason.get("StatusReason", "")
+        if "didn't contain changes" in status_reason or "No updates" in status_reason:
+            print("The stack is already up to date.")
+            return outputs(cfn, name)
+        raise DeployError(f"the change set failed: {status_reason}") from None
+    cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
+    waiter = "stack_update_complete" if exists else "stack_create_complete"
+    cfn.get_waiter(waiter).wait(StackName=name, WaiterConfig={"Delay": 10, "MaxAttempts": 180})
+    return outputs(cfn, name)
+
+
+def outputs(cfn: Any, name: str) -> dict[str, str]:
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stage", choices=STAGES, required=True)
+    args = parser.parse_args(argv)
+    try:
+        result = deploy(args.stage, boto3.Session(), dict(os.environ))
+    except NoCredentialsError:
+        print(
+            "error: no AWS credentials: configure a profile (AWS_PROFILE) or keys", file=sys.stderr
+        )
+        return 1
+    except (DeployError, ClientError, BotoCoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for key, value in sorted(result.items()):
+        print(f"{key}: {value}")
+    print(f'\nNext: publish the content: make cli ARGS="--stage {args.stage} publish"')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
