@@ -97,5 +97,8 @@ def register(app: Chalice) -> None:
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             "cold_start": cold,
         }
+        context = getattr(request, "lambda_context", None)
+        if request_id := getattr(context, "aws_request_id", None):
+            record["request_id"] = request_id
         log.info(json.dumps(record))
         return response
