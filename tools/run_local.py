@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -47,6 +48,30 @@ def _wait_for(port: int, proc: subprocess.Popen[Any], seconds: float = 30) -> bo
     return False
 
 
+LOCAL_VARIABLES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "BLOG_BUCKET",
+    "BLOG_TABLE",
+    "BLOG_SECRET_KEY",
+    "BLOG_ADMIN_TOKEN",
+)
+
+
+def _write_env_file(env: Any) -> Path:
+    """The stack's settings for the CLI in another shell (`source .local/env`); git-ignored."""
+    path = Path(env.get("LAMBDAPRESS_ENV_FILE") or ROOT / ".local" / "env").resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(
+        "".join(f"export {name}={shlex.quote(env[name])}\n" for name in LOCAL_VARIABLES)
+    )
+    return path
+
+
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     if not _port_free(port):
@@ -79,6 +104,7 @@ def main() -> int:
     if not env.get("BLOG_ADMIN_TOKEN"):
         env["BLOG_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
     url = f"http://{HOST}:{port}"
+    env_file = _write_env_file(env)
 
     from chalicelib import cli
 
@@ -122,9 +148,8 @@ def main() -> int:
             "\n"
             f"  lambdapress is running at {url}/\n"
             f"  Admin token (Authorization: Bearer ...): {env['BLOG_ADMIN_TOKEN']}\n"
-            f"  CLI against this stack: AWS_ENDPOINT_URL={env['AWS_ENDPOINT_URL']} "
-            f"BLOG_BUCKET={env['BLOG_BUCKET']} BLOG_TABLE={env['BLOG_TABLE']} "
-            'make cli ARGS="status"\n'
+            f"  CLI against this stack, in another terminal: "
+            f'source {env_file} && make cli ARGS="status"\n'
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )

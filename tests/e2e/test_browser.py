@@ -66,7 +66,15 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     port = _free_port()
     token = "e2e-admin-token-" + str(port)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BLOG_"))}
-    env.update({"PORT": str(port), "BLOG_ADMIN_TOKEN": token, "NO_PROXY": "*"})
+    env_file = tmp_path_factory.mktemp("stack") / "env"
+    env.update(
+        {
+            "PORT": str(port),
+            "BLOG_ADMIN_TOKEN": token,
+            "NO_PROXY": "*",
+            "LAMBDAPRESS_ENV_FILE": str(env_file),
+        }
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "tools.run_local"],
         cwd=ROOT,
@@ -76,7 +84,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         text=True,
     )
     lines: list[str] = []
-    endpoint = ""
+    ready = False
     deadline = time.monotonic() + 90
     assert server.stdout is not None
     while time.monotonic() < deadline:
@@ -84,28 +92,20 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         if not line:
             break
         lines.append(line)
-        if found := re.search(r"AWS_ENDPOINT_URL=(\S+)", line):
-            endpoint = found.group(1)
         if "Press Ctrl-C to stop." in line:
+            ready = True
             break
-    if not endpoint:
+    if not ready:
         server.kill()
         pytest.fail("make run's stack did not start:\n" + "".join(lines))
+    stack = dict(re.findall(r"^export (\w+)='?([^'\n]*)'?$", env_file.read_text(), re.M))
     # Faster moderation thresholds for the test: republish the site with them.
     content = tmp_path_factory.mktemp("content")
     shutil.copytree(CONTENT, content, dirs_exist_ok=True)
     site = yaml.safe_load((content / "site.yaml").read_text())
     site["comments"].update({"flood_seconds": 0, "min_submit_seconds": 1})
     (content / "site.yaml").write_text(yaml.safe_dump(site))
-    cli_env = {
-        **env,
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "BLOG_BUCKET": "lambdapress-local",
-        "BLOG_TABLE": "lambdapress-local",
-    }
+    cli_env = {**env, **stack}  # what `source .local/env` gives a shell
     subprocess.run(
         [
             sys.executable,
