@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +41,14 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     deps.reset()
     yield
     deps.reset()
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A copy of the sample content that a test may change."""
+    copy = tmp_path / "content"
+    shutil.copytree(CONTENT, copy)
+    return copy
 
 
 @pytest.fixture

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from chalicelib import cli, deps
 from chalicelib.posts import INDEX_KEY, SITE_KEY
 from chalicelib.publishing import PublishError, load_content, publish
-from tests.conftest import CONTENT
-
-
-@pytest.fixture
-def content(tmp_path):
-    copy = tmp_path / "content"
-    shutil.copytree(CONTENT, copy)
-    return copy
 
 
 def test_a_malformed_post_publishes_nothing_and_names_file_and_field(aws, content, capsys) -> None:

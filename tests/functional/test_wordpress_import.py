@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
 from chalicelib import cli, deps
-from tests.conftest import CONTENT, ROOT
+from tests.conftest import ROOT
 from tests.support import soup
 
 EXPORT = ROOT / "examples" / "wordpress-export.xml"
-
-
-@pytest.fixture
-def content(tmp_path):
-    copy = tmp_path / "content"
-    shutil.copytree(CONTENT, copy)
-    return copy
 
 
 def test_posts_and_threaded_comments_come_over_and_show_on_the_site(aws, content, capsys) -> None:
