@@ -33,7 +33,8 @@ class Verdict:
     reason: str
 
 
-def _valid_web_address(url: str) -> bool:
+def valid_web_address(url: str) -> bool:
+    """An http(s) URL with a plausible host and no spaces: safe to put in an href."""
     parts = urlsplit(url)
     try:
         parts.port  # noqa: B018 - raises on a malformed port
@@ -70,7 +71,7 @@ def validate(fields: Mapping[str, object]) -> tuple[Submission, dict[str, str]]:
     if url:
         if "://" not in url:
             url = "http://" + url
-        if not _valid_web_address(url):
+        if not valid_web_address(url):
             errors["url"] = "Please enter a web address starting with http:// or https://."
     for name, limit in MAX_CHARS.items():
         value = {"author": author, "email": email, "url": url}[name]

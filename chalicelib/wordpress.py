@@ -21,6 +21,7 @@ import yaml
 from slugify import slugify
 
 from chalicelib.content import SLUG_RE, render_comment
+from chalicelib.moderation import valid_web_address
 
 NS = {
     "wp": "http://wordpress.org/export/1.2/",
@@ -282,7 +283,7 @@ def import_comments(store: Any, signing: Any, posts: list[WpPost], report: Impor
                 parent_id=ids[parent] if parent and parent_path else None,
                 author=wc.author[:245],
                 email=wc.email[:100],
-                url=wc.url[:200],
+                url=wc.url if len(wc.url) <= 200 and valid_web_address(wc.url) else "",
                 body=wc.body_markdown,
                 html=render_comment(wc.body_markdown),
                 status="approved",

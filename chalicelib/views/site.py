@@ -305,7 +305,8 @@ def post_comment_form(slug: str) -> Response:
         }
     )
     if errors:
-        errors = {("comment" if k == "body" else k): v for k, v in errors.items()}
+        form_names = {"body": "comment", "parent_id": "comment_parent"}
+        errors = {form_names.get(k, k): v for k, v in errors.items()}
         return again(422, errors, "Please correct the fields marked below.")
     moment = now()
     form_age: float | None

@@ -86,6 +86,7 @@ def test_approval_shows_the_comment_and_the_next_one_from_that_email_is_approved
         ({"email": "nope"}, {"email"}),
         ({"url": "javascript:alert(1)"}, {"url"}),
         ({"author": "x" * 246}, {"author"}),
+        ({"comment_parent": "not-an-id"}, {"comment_parent"}),
     ],
 )
 def test_errors_re_render_the_form_with_messages_and_the_input_kept(

@@ -84,6 +84,27 @@ def test_entity_expansion_attacks_are_refused() -> None:
         parse_export(bomb)
 
 
+def test_an_imported_website_that_is_not_http_is_dropped() -> None:
+    from chalicelib.wordpress import ImportReport, import_comments
+
+    hostile = EXPORT.replace("https://amara.example.org", "javascript:alert(document.cookie)")
+    posts, _ = parse_export(hostile)
+    stored = []
+
+    class Store:
+        def import_comment(self, comment):
+            stored.append(comment)
+            return True
+
+    class Keys:
+        def keyed_hash(self, purpose: str, value: str) -> str:
+            return "h"
+
+    import_comments(Store(), Keys(), posts[:1], ImportReport())
+    assert [c.url for c in stored] == ["", "", ""]
+    assert "javascript" not in repr(stored)
+
+
 def test_comment_ids_are_deterministic_and_ordered_by_time() -> None:
     import datetime as dt
 
