@@ -309,7 +309,6 @@ def post_comment_form(slug: str) -> Response:
         errors = {form_names.get(k, k): v for k, v in errors.items()}
         return again(422, errors, "Please correct the fields marked below.")
     moment = now()
-    form_age: float | None
     nonce = None
     try:
         token = deps.signing().read_form_token(fields.get("form_token", ""))
