@@ -12,16 +12,18 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import deps
-from chalicelib.views.web import api_error
+from chalicelib.rendering import HTML, render, security_headers
+from chalicelib.views.web import Links, api_error, base_path
 
 log = logging.getLogger("lambdapress.request")
 
 _CHALICE_ERRORS = {
     400: ("bad_request", "The request is malformed."),
     405: ("method_not_allowed", "This method is not allowed here."),
-    415: ("unsupported_media_type", "Send the body as application/json."),
+    415: ("unsupported_media_type", "This content type is not accepted here."),
     500: ("internal", "Something went wrong on our side. Please try again."),
 }
+_HEADINGS = {500: "Something went wrong"}
 _state = {"cold": True}
 
 
@@ -41,17 +43,35 @@ def normalise_error(request: Request, response: Response) -> Response:
         return response
     code, message = _CHALICE_ERRORS[response.status_code]
     if _route(request).startswith("/api/"):
+        if response.status_code == 415:
+            message = "Send the body as application/json."
         return api_error(
             response.status_code,
             code,
             message,
             headers={k: str(v) for k, v in response.headers.items() if k.lower() == "allow"},
         )
-    return Response(
-        body=message,
-        status_code=response.status_code,
-        headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
-    )
+    return _error_page(request, response.status_code, message)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    """The site's own error page; plain text if even that cannot be rendered."""
+    headers: dict[str, str | list[str]] = {"Cache-Control": "no-store"}
+    try:
+        links = Links(site=deps.posts().site(), base=base_path(request))
+        body = render(
+            "error.html",
+            links=links,
+            site=links.site,
+            heading=_HEADINGS.get(status, "This request cannot be handled"),
+            message=message,
+        )
+        headers.update({"Content-Type": HTML, **security_headers()})
+    except Exception:  # the failure may be the very thing the page needs
+        log.exception("could not render the error page")
+        body = message
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+    return Response(body=body, status_code=status, headers=headers)
 
 
 def _route(request: Request) -> str:

@@ -175,4 +175,5 @@ def test_the_form_needs_its_content_type(client) -> None:
         f"/posts/{SLUG}/comments", headers={"content-type": "text/plain"}, body="x"
     )
     assert response.status_code == 415
+    assert b"content type is not accepted" in response.body
     assert client.http.post("/posts/nope/comments", headers=FORM, body="").status_code == 404

@@ -61,6 +61,8 @@ def test_an_unexpected_error_is_logged_with_its_traceback_and_answered_in_shape(
     assert b"on fire" not in api.body  # details stay in the logs
     page = client.http.get(f"/posts/{SLUG}")
     assert page.status_code == 500
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert b"Something went wrong" in page.body and b"on fire" not in page.body
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors and errors[0].exc_info is not None
     assert "the table is on fire" in str(errors[0].exc_info[1])
