@@ -251,78 +251,35 @@ class CommentStore:
         own conditions: TTL deletion is late (and moto never deletes).
         """
         seconds = int(now)
-        items: list[dict[str, Any]] = []
-        not_exists = "attribute_not_exists(PK)"
-        items.append(
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": self._comment_item(comment),
-                    "ConditionExpression": not_exists,
+        # Positions matter: a cancelled transaction's reasons come in this order.
+        dup_index, rate_index = 2, 3
+        items = [
+            *self._new_comment_puts(comment),
+            self._put(
+                {
+                    **_key(_post_pk(comment.post), f"DUP#{guards.duplicate_digest}"),
+                    **_item({"comment_id": comment.id}),
                 }
-            }
-        )
-        items.append(
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {
-                        **_pointer_key(comment.id),
-                        **_item({"post": comment.post, "sk": comment.sort_key}),
-                    },
-                    "ConditionExpression": not_exists,
-                }
-            }
-        )
-        items.append(
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {
-                        **_key(_post_pk(comment.post), f"DUP#{guards.duplicate_digest}"),
-                        **_item({"comment_id": comment.id}),
-                    },
-                    "ConditionExpression": not_exists,
-                }
-            }
-        )
-        expired = "attribute_not_exists(PK) OR #exp <= :now"
-        items.append(
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {
-                        **_key(f"RATE#{guards.client_hash}", "RATE"),
-                        **_item({TTL_ATTRIBUTE: seconds + guards.flood_seconds}),
-                    },
-                    "ConditionExpression": expired,
-                    "ExpressionAttributeNames": {"#exp": TTL_ATTRIBUTE},
-                    "ExpressionAttributeValues": {":now": {"N": str(seconds)}},
-                }
-            }
-        )
+            ),
+            self._put_unless_live(
+                _key(f"RATE#{guards.client_hash}", "RATE"),
+                {TTL_ATTRIBUTE: seconds + guards.flood_seconds},
+                seconds,
+            ),
+        ]
         idem_index = None
         if guards.idempotency_digest:
             idem_index = len(items)
             items.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": {
-                            **_key(f"IDEMP#{guards.idempotency_digest}", "IDEMP"),
-                            **_item(
-                                {
-                                    "comment_id": comment.id,
-                                    "fingerprint": guards.request_fingerprint,
-                                    TTL_ATTRIBUTE: seconds + guards.idempotency_ttl,
-                                }
-                            ),
-                        },
-                        "ConditionExpression": expired,
-                        "ExpressionAttributeNames": {"#exp": TTL_ATTRIBUTE},
-                        "ExpressionAttributeValues": {":now": {"N": str(seconds)}},
-                    }
-                }
+                self._put_unless_live(
+                    _key(f"IDEMP#{guards.idempotency_digest}", "IDEMP"),
+                    {
+                        "comment_id": comment.id,
+                        "fingerprint": guards.request_fingerprint,
+                        TTL_ATTRIBUTE: seconds + guards.idempotency_ttl,
+                    },
+                    seconds,
+                )
             )
         parent_index = None
         if parent is not None:
@@ -349,9 +306,9 @@ class CommentStore:
             failed = {i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
             if idem_index is not None and idem_index in failed:
                 return self._replay(guards)
-            if 2 in failed:
+            if dup_index in failed:
                 raise DuplicateComment() from exc
-            if 3 in failed:
+            if rate_index in failed:
                 raise TooFast(self._retry_after(guards.client_hash, seconds)) from exc
             if parent_index is not None and parent_index in failed:
                 raise ParentUnavailable() from exc
@@ -360,25 +317,7 @@ class CommentStore:
 
     def import_comment(self, comment: Comment) -> bool:
         """Store an approved comment brought from elsewhere; False if it is already here."""
-        items: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": self._comment_item(comment),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {
-                        **_pointer_key(comment.id),
-                        **_item({"post": comment.post, "sk": comment.sort_key}),
-                    },
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-        ]
+        items = self._new_comment_puts(comment)
         if comment.status == "approved":
             items.extend(self._count_updates(comment, +1))
         try:
@@ -388,6 +327,38 @@ class CommentStore:
                 return False
             raise
         return True
+
+    def _put(
+        self, item: dict[str, Any], condition: str = "attribute_not_exists(PK)", **expression: Any
+    ) -> dict[str, Any]:
+        """A transaction's Put of an item that must not exist yet (or meet `condition`)."""
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": item,
+                "ConditionExpression": condition,
+                **expression,
+            }
+        }
+
+    def _put_unless_live(
+        self, key: dict[str, Any], values: dict[str, Any], now: int
+    ) -> dict[str, Any]:
+        """A Put of a guard that must not exist, or must have expired: TTL deletion is late."""
+        return self._put(
+            {**key, **_item(values)},
+            "attribute_not_exists(PK) OR #exp <= :now",
+            ExpressionAttributeNames={"#exp": TTL_ATTRIBUTE},
+            ExpressionAttributeValues={":now": {"N": str(now)}},
+        )
+
+    def _new_comment_puts(self, comment: Comment) -> list[dict[str, Any]]:
+        """The comment and the pointer from its id, each written only if new."""
+        pointer = {
+            **_pointer_key(comment.id),
+            **_item({"post": comment.post, "sk": comment.sort_key}),
+        }
+        return [self._put(self._comment_item(comment)), self._put(pointer)]
 
     def _replay(self, guards: Guards) -> Comment:
         resp = self.client.get_item(

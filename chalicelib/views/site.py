@@ -81,12 +81,18 @@ def home() -> Response:
     return _listing(posts, {"heading": None, "path": "/", "feed": "/feed.xml"})
 
 
+def _tagged(tag: str) -> tuple[list[PostMeta], str]:
+    """The visible posts with a tag, and the tag's name (empty when there are none)."""
+    posts = [p for p in _visible(deps.posts().index().posts) if tag in {t.slug for t in p.tags}]
+    name = next((t.name for t in posts[0].tags if t.slug == tag), "") if posts else ""
+    return posts, name
+
+
 @bp.route("/tags/{tag}")
 def tag_page(tag: str) -> Response:
-    posts = [p for p in _visible(deps.posts().index().posts) if tag in {t.slug for t in p.tags}]
+    posts, name = _tagged(tag)
     if not posts:
         return not_found_page("There are no posts with that tag.")
-    name = next(t.name for t in posts[0].tags if t.slug == tag)
     return _listing(
         posts,
         {
@@ -390,10 +396,9 @@ def feed() -> Response:
 
 @bp.route("/tags/{tag}/feed.xml")
 def tag_feed(tag: str) -> Response:
-    posts = [p for p in _visible(deps.posts().index().posts) if tag in {t.slug for t in p.tags}]
+    posts, name = _tagged(tag)
     if not posts:
         return not_found_page("There are no posts with that tag.")
-    name = next(t.name for t in posts[0].tags if t.slug == tag)
     return _feed(posts, f"{deps.posts().site().title}: {name}", f"/tags/{tag}/feed.xml")
 
 
