@@ -12,6 +12,7 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import deps
+from chalicelib.posts import NotPublished
 from chalicelib.rendering import HTML, render, security_headers
 from chalicelib.views.web import Links, api_error, base_path
 
@@ -102,12 +103,41 @@ def add_cors(request: Request, response: Response) -> None:
     )
 
 
+_NOT_PUBLISHED_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Not published yet</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Not published yet</h1>
+<p>This site has no published content yet. Publish it with
+<code>make cli ARGS="--stage STAGE publish"</code>.</p></main></body></html>
+"""
+
+
+def not_published(request: Request) -> Response | None:
+    """A fresh stage, before its first publish, says so instead of failing on every page."""
+    if _route(request).startswith("/api/admin"):
+        return None  # moderation needs no published content
+    try:
+        deps.posts().site()  # cached: free on a warm container
+    except NotPublished:
+        headers: dict[str, str | list[str]] = {"Retry-After": "60", "Cache-Control": "no-store"}
+        if _route(request).startswith("/api/"):
+            return api_error(
+                503,
+                "not_published",
+                "This site has no published content yet.",
+                headers={"Retry-After": "60"},
+            )
+        headers["Content-Type"] = HTML
+        return Response(body=_NOT_PUBLISHED_HTML, status_code=503, headers=headers)
+    return None
+
+
 def register(app: Chalice) -> None:
     @app.middleware("http")
     def edge(request: Request, get_response: Callable[[Request], Response]) -> Response:
         started = time.perf_counter()
         cold, _state["cold"] = _state["cold"], False
-        response = normalise_error(request, get_response(request))
+        response = not_published(request) or normalise_error(request, get_response(request))
         add_cors(request, response)
         # One line per request: no query string, no client address, no email.
         record: dict[str, Any] = {

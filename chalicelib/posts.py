@@ -33,6 +33,10 @@ class _Entry(Generic[T]):
     checked_at: float
 
 
+class NotPublished(LookupError):
+    """The bucket has no site.yaml yet: nothing was ever published."""
+
+
 class PostsIndex:
     """Every published post's metadata, newest first; derived, never edited by hand."""
 
@@ -129,7 +133,7 @@ class PostStore:
     def site(self) -> SiteConfig:
         site = self._cache.get(SITE_KEY, parse_site)
         if site is None:
-            raise LookupError(f"s3://{self.bucket}/{SITE_KEY} is missing: publish the site first")
+            raise NotPublished(f"s3://{self.bucket}/{SITE_KEY} is missing: publish the site first")
         return site
 
     def post(self, slug: str) -> Post | None:

@@ -208,3 +208,22 @@ def test_the_read_api_lists_and_returns_posts(client) -> None:
     assert json_body(missing) == {
         "error": {"code": "not_found", "message": "There is no post with this slug."}
     }
+
+
+def test_a_stage_with_nothing_published_says_so(aws) -> None:
+    from chalice.test import Client
+
+    from tests.conftest import ROOT
+
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
+        page = client.http.get("/")
+        assert page.status_code == 503
+        assert page.headers["Retry-After"] == "60"
+        assert soup(page.body).h1.get_text() == "Not published yet"
+        api = client.http.get("/api/posts")
+        assert api.status_code == 503
+        assert json_body(api)["error"]["code"] == "not_published"
+        from tests.functional.comment_helpers import ADMIN
+
+        queue = client.http.get("/api/admin/comments", headers=ADMIN)
+        assert queue.status_code == 200  # moderation works before anything is published
