@@ -36,6 +36,12 @@ def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
 
+def _each(label: str, items: list[str], note: str = "") -> None:
+    """One aligned line per item of a report: `uploaded   posts/x.md`."""
+    for item in items:
+        _out(f"{label:<10} {item}{note}")
+
+
 # --- resources ---------------------------------------------------------------
 
 
@@ -79,12 +85,9 @@ def cmd_publish(args: argparse.Namespace) -> None:
         _out(f"{len(content.posts)} post file(s) and site.yaml are valid; nothing uploaded.")
         return
     report = publish(deps.posts(), content, prune=args.prune)
-    for key in report.uploaded:
-        _out(f"uploaded   {key}")
-    for key in report.removed:
-        _out(f"removed    {key}")
-    for slug in report.drafts:
-        _out(f"draft      {slug} (not published)")
+    _each("uploaded", report.uploaded)
+    _each("removed", report.removed)
+    _each("draft", report.drafts, " (not published)")
     _out(f"{report.published} post(s) published; {len(report.unchanged)} unchanged.")
 
 
@@ -135,12 +138,9 @@ def cmd_import_wordpress(args: argparse.Namespace) -> None:
     if not args.no_publish:
         publish(deps.posts(), load_content(Path(args.content)))
         wordpress.import_comments(deps.comments(), deps.signing(), imported, report)
-    for path in report.written:
-        _out(f"wrote      {path}")
-    for path in report.kept:
-        _out(f"kept       {path} (already there)")
-    for item in report.skipped:
-        _out(f"skipped    {item.title}: {item.reason}")
+    _each("wrote", report.written)
+    _each("kept", report.kept, " (already there)")
+    _each("skipped", [f"{item.title}: {item.reason}" for item in report.skipped])
     _out(
         f"{len(report.written)} post(s) written, {len(report.kept)} kept; "
         f"{report.comments_added} comment(s) imported, {report.comments_present} already there."
