@@ -139,6 +139,8 @@ def register(app: Chalice) -> None:
         cold, _state["cold"] = _state["cold"], False
         response = not_published(request) or normalise_error(request, get_response(request))
         add_cors(request, response)
+        if request.method == "HEAD":
+            response.body = ""  # same status and headers as GET, no body
         # One line per request: no query string, no client address, no email.
         record: dict[str, Any] = {
             "method": request.method,

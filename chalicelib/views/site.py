@@ -27,6 +27,8 @@ from chalicelib.views.web import Links, api_error, base_path, client_ip, now, qu
 bp = Blueprint(__name__)
 
 POSTS_PER_PAGE = 10
+# HEAD too: uptime monitors and CDNs ask it, and API Gateway refuses methods a route lacks.
+READ = ["GET", "HEAD"]
 FORM = "application/x-www-form-urlencoded"
 # The page's ETag must not change with every render's fresh form token, so the
 # token is put in after the ETag is computed, in place of this marker.
@@ -75,7 +77,7 @@ def _listing(posts: list[PostMeta], template_vars: dict[str, Any]) -> Response:
     return conditional(_headers(), body, HTML)
 
 
-@bp.route("/")
+@bp.route("/", methods=READ)
 def home() -> Response:
     posts = _visible(deps.posts().index().posts)
     return _listing(posts, {"heading": None, "path": "/", "feed": "/feed.xml"})
@@ -88,7 +90,7 @@ def _tagged(tag: str) -> tuple[list[PostMeta], str]:
     return posts, name
 
 
-@bp.route("/tags/{tag}")
+@bp.route("/tags/{tag}", methods=READ)
 def tag_page(tag: str) -> Response:
     posts, name = _tagged(tag)
     if not posts:
@@ -103,7 +105,7 @@ def tag_page(tag: str) -> Response:
     )
 
 
-@bp.route("/categories/{category}")
+@bp.route("/categories/{category}", methods=READ)
 def category_page(category: str) -> Response:
     posts = [p for p in _visible(deps.posts().index().posts) if p.category_slug == category]
     if not posts:
@@ -199,7 +201,7 @@ def _approved_comment(comment_id: str, slug: str) -> Comment | None:
     return comment
 
 
-@bp.route("/posts/{slug}")
+@bp.route("/posts/{slug}", methods=READ)
 def post_page(slug: str) -> Response:
     post = _published(slug)
     if post is None:
@@ -389,12 +391,12 @@ def _feed(posts: list[PostMeta], title: str, path: str) -> Response:
     return conditional(_headers(), body, "application/rss+xml; charset=utf-8", FEED_CACHE)
 
 
-@bp.route("/feed.xml")
+@bp.route("/feed.xml", methods=READ)
 def feed() -> Response:
     return _feed(_visible(deps.posts().index().posts), deps.posts().site().title, "/feed.xml")
 
 
-@bp.route("/tags/{tag}/feed.xml")
+@bp.route("/tags/{tag}/feed.xml", methods=READ)
 def tag_feed(tag: str) -> Response:
     posts, name = _tagged(tag)
     if not posts:
@@ -402,7 +404,7 @@ def tag_feed(tag: str) -> Response:
     return _feed(posts, f"{deps.posts().site().title}: {name}", f"/tags/{tag}/feed.xml")
 
 
-@bp.route("/sitemap.xml")
+@bp.route("/sitemap.xml", methods=READ)
 def sitemap() -> Response:
     posts = _visible(deps.posts().index().posts)
     links = _links()
@@ -412,14 +414,14 @@ def sitemap() -> Response:
     return conditional(_headers(), body, "application/xml; charset=utf-8", FEED_CACHE)
 
 
-@bp.route("/robots.txt")
+@bp.route("/robots.txt", methods=READ)
 def robots() -> Response:
     links = _links()
     body = render("robots.txt", links=links)
     return conditional(_headers(), body, "text/plain; charset=utf-8", FEED_CACHE)
 
 
-@bp.route("/{proxy+}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/{proxy+}", methods=[*READ, "POST", "PUT", "PATCH", "DELETE"])
 def unknown() -> Response:
     # Chalice passes no argument for a greedy parameter; API Gateway fills uri_params.
     proxy = (bp.current_request.uri_params or {}).get("proxy", "")

@@ -227,3 +227,13 @@ def test_a_stage_with_nothing_published_says_so(aws) -> None:
 
         queue = client.http.get("/api/admin/comments", headers=ADMIN)
         assert queue.status_code == 200  # moderation works before anything is published
+
+
+@pytest.mark.parametrize("path", ["/", "/posts/practise-suturing-at-home", "/feed.xml", "/nowhere"])
+def test_head_answers_like_get_without_a_body(client, path: str) -> None:
+    get = client.http.get(path)
+    head = client.http.request("HEAD", path)
+    assert head.status_code == get.status_code
+    assert head.body == b""
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.headers.get("ETag") == get.headers.get("ETag")
