@@ -43,6 +43,14 @@ def comments_open(post: PostMeta, site: SiteConfig, today: dt.date) -> bool:
     return not (days and (today - post.date).days > days)
 
 
+def reply_target(store: CommentStore, slug: str, comment_id: str) -> Comment | None:
+    """The comment one may reply to: it exists, is approved, and is on this post."""
+    comment = store.get(comment_id) if comment_id else None
+    if comment is None or comment.post != slug or comment.status != "approved":
+        return None
+    return comment
+
+
 def new_comment_id(now: float) -> str:
     """20 hex digits: milliseconds then randomness, so ids sort by time."""
     return f"{int(now * 1000):012x}{secrets.token_hex(4)}"
@@ -80,8 +88,8 @@ def submit(
     parent = None
     path, parent_id = comment_id, None
     if sub.parent_id:
-        parent = store.get(sub.parent_id)
-        if parent is None or parent.post != post.slug or parent.status != "approved":
+        parent = reply_target(store, post.slug, sub.parent_id)
+        if parent is None:
             raise InvalidComment({"parent_id": "The comment you are replying to does not exist."})
         # Past the deepest level, a reply joins its parent's thread as a sibling.
         if parent.depth + 1 >= policy.thread_depth:

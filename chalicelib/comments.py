@@ -407,28 +407,20 @@ class CommentStore:
 
     def _count_updates(self, c: Comment, delta: int) -> list[dict[str, Any]]:
         """The post's counter and the author's reputation move with every approval."""
-        updates = [
+        keys = [_key(_post_pk(c.post), _COUNT_SK)]
+        if c.email_hash:
+            keys.append(_author_key(c.email_hash))
+        return [
             {
                 "Update": {
                     "TableName": self.table,
-                    "Key": _key(_post_pk(c.post), _COUNT_SK),
+                    "Key": key,
                     "UpdateExpression": "ADD approved :d",
                     "ExpressionAttributeValues": {":d": {"N": str(delta)}},
                 }
             }
+            for key in keys
         ]
-        if c.email_hash:
-            updates.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": _author_key(c.email_hash),
-                        "UpdateExpression": "ADD approved :d",
-                        "ExpressionAttributeValues": {":d": {"N": str(delta)}},
-                    }
-                }
-            )
-        return updates
 
     def set_status(self, comment_id: str, status: str) -> Comment | None:
         """Move a comment to `status`, keeping the count exact; None if it does not exist."""
@@ -529,29 +521,27 @@ class CommentStore:
 
     # --- reads --------------------------------------------------------------
 
-    def get(self, comment_id: str) -> Comment | None:
-        pointer = self.client.get_item(
-            TableName=self.table, Key=_pointer_key(comment_id), ConsistentRead=True
+    def _item_at(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.client.get_item(
+            TableName=self.table, Key=key, ConsistentRead=True
         ).get("Item")
+        return item
+
+    def get(self, comment_id: str) -> Comment | None:
+        pointer = self._item_at(_pointer_key(comment_id))
         if pointer is None:
             return None
         ref = _plain(pointer)
-        item = self.client.get_item(
-            TableName=self.table, Key=_key(_post_pk(ref["post"]), ref["sk"]), ConsistentRead=True
-        ).get("Item")
+        item = self._item_at(_key(_post_pk(ref["post"]), ref["sk"]))
         return _comment_from_item(item) if item else None
 
     def approved_count(self, slug: str) -> int:
-        item = self.client.get_item(
-            TableName=self.table, Key=_key(_post_pk(slug), _COUNT_SK), ConsistentRead=True
-        ).get("Item")
+        item = self._item_at(_key(_post_pk(slug), _COUNT_SK))
         return int(item["approved"]["N"]) if item else 0
 
     def author_is_trusted(self, email_hash: str) -> bool:
-        item = self.client.get_item(
-            TableName=self.table, Key=_author_key(email_hash), ConsistentRead=True
-        ).get("Item")
-        return bool(item) and int(item["approved"]["N"]) > 0
+        item = self._item_at(_author_key(email_hash))
+        return item is not None and int(item["approved"]["N"]) > 0
 
     def approved_page(
         self,

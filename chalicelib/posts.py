@@ -96,7 +96,7 @@ class S3ObjectCache:
             if code == "304" and entry is not None:
                 entry.checked_at = now
                 return entry.value
-            if code in ("NoSuchKey", "404"):
+            if _missing(exc):
                 with self._lock:
                     self._entries.pop(key, None)
                 return None
@@ -137,7 +137,10 @@ class PostStore:
         return site
 
     def post(self, slug: str) -> Post | None:
-        """A published post's full content; None when it is unknown or not yet visible."""
+        """A published post's full content; None when there is no such source.
+
+        Whether it may be shown yet (drafts, scheduled dates) is the index's business.
+        """
         key = post_key(slug)
         return self._cache.get(key, lambda text: parse_post(key, text))
 
@@ -170,7 +173,7 @@ class PostStore:
         try:
             obj = self.s3.get_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            if _missing(exc):
                 return None
             raise
         return obj["Body"].read().decode("utf-8")
@@ -184,6 +187,10 @@ class PostStore:
                 if obj["Key"].endswith(".md"):
                     etags[obj["Key"]] = obj["ETag"]
         return etags
+
+
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404")
 
 
 def post_key(slug: str) -> str:

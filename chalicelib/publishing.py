@@ -96,15 +96,17 @@ def publish(store: PostStore, content: Content, prune: bool = False) -> PublishR
     if site_remote != content.site_text:
         store.put_source(SITE_KEY, content.site_text)
         report.uploaded.append(SITE_KEY)
-    index = rebuild_index(store, live)
+    index = rebuild_index(store, live, keys=(set(remote) - set(report.removed)) | set(live))
     report.published = len(index.posts)
     return report
 
 
-def rebuild_index(store: PostStore, known: dict[str, Post]) -> PostsIndex:
-    """Derive the posts index from what the bucket holds now."""
+def rebuild_index(
+    store: PostStore, known: dict[str, Post], keys: set[str] | None = None
+) -> PostsIndex:
+    """Derive the posts index from what the bucket holds now (`keys`, when the caller knows)."""
     metas = []
-    for key in sorted(store.source_etags()):
+    for key in sorted(store.source_etags() if keys is None else keys):
         post = known.get(key)
         if post is None:
             text = store.read_source(key)

@@ -130,16 +130,24 @@ def _published(slug: str) -> Post | None:
     return deps.posts().post(slug)
 
 
+def _first_comment_page(slug: str) -> CommentPage:
+    return deps.comments().approved_page(slug, deps.posts().site().comments.page_size)
+
+
 def _comment_page(slug: str, cursor: str) -> CommentPage | None:
-    policy = deps.posts().site().comments
+    """The page of comments a cursor names; None for a cursor that is not genuine."""
     if not cursor:
-        return deps.comments().approved_page(slug, policy.page_size)
+        return _first_comment_page(slug)
     try:
         where = deps.signing().read_cursor(f"comments:{slug}", cursor)
     except InvalidToken:
         return None
     return deps.comments().approved_page(
-        slug, policy.page_size, after=where.get("a"), before=where.get("b"), at=where.get("at")
+        slug,
+        deps.posts().site().comments.page_size,
+        after=where.get("a"),
+        before=where.get("b"),
+        at=where.get("at"),
     )
 
 
@@ -194,13 +202,6 @@ def _with_token(response: Response) -> Response:
     return response
 
 
-def _approved_comment(comment_id: str, slug: str) -> Comment | None:
-    comment = deps.comments().get(comment_id) if comment_id else None
-    if comment is None or comment.post != slug or comment.status != "approved":
-        return None
-    return comment
-
-
 @bp.route("/posts/{slug}", methods=READ)
 def post_page(slug: str) -> Response:
     post = _published(slug)
@@ -217,7 +218,7 @@ def post_page(slug: str) -> Response:
         found = deps.comments().get(unapproved)
         if found is not None and found.post == slug and found.status == "pending":
             pending = found
-    reply_to = _approved_comment(query(request, "replytocom"), slug)
+    reply_to = commenting.reply_target(deps.comments(), slug, query(request, "replytocom"))
     body = render_post_page(
         post,
         comments,
@@ -291,8 +292,8 @@ def post_comment_form(slug: str) -> Response:
         message: str = "",
         headers: dict[str, str] | None = None,
     ) -> Response:
-        comments = deps.comments().approved_page(slug, deps.posts().site().comments.page_size)
-        reply_to = _approved_comment(form["comment_parent"], slug)
+        comments = _first_comment_page(slug)
+        reply_to = commenting.reply_target(deps.comments(), slug, form["comment_parent"])
         body = render_post_page(
             post, comments, form=form, errors=errors, message=message, reply_to=reply_to
         )
