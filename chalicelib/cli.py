@@ -188,12 +188,12 @@ def cmd_comments(args: argparse.Namespace) -> None:
                 raise CliError(f"no comment {comment_id}")
             _out(f"{comment_id}: deleted")
     elif args.action == "export":
-        found = store.by_email(_target(args))
+        found = store.by_email(deps.signing().email_hash(_target(args)))
         _out(json.dumps([c.admin_dict() for c in found], indent=2, ensure_ascii=False))
     elif args.action == "erase":
         email = _target(args)
-        digest = deps.signing().keyed_hash("email", email.lower())
-        _out(f"erased {store.erase_email(email, digest)} comment(s) and the reputation of {email}")
+        erased = store.erase_email(deps.signing().email_hash(email))
+        _out(f"erased {erased} comment(s) and the reputation of {email}")
 
 
 def _targets(args: argparse.Namespace) -> list[str]:

@@ -97,7 +97,7 @@ def submit(
             parent_id = parent.parent_id
         else:
             path, parent_id = f"{parent.path}/{comment_id}", parent.id
-    email_hash = signing.keyed_hash("email", sub.email.lower())
+    email_hash = signing.email_hash(sub.email)
     verdict = classify(
         sub,
         policy,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -107,6 +106,7 @@ class Comment:
     email_hash: str = ""
     client_hash: str = ""
     notify: bool = False
+    duplicate_digest: str = ""  # names its DUP# guard, deleted with it
 
     @property
     def depth(self) -> int:
@@ -208,6 +208,10 @@ def _author_key(email_hash: str) -> dict[str, Any]:
     return _key(f"AUTHOR#{email_hash}", "AUTHOR")
 
 
+def _dup_key(comment: Comment) -> dict[str, Any]:
+    return _key(_post_pk(comment.post), f"DUP#{comment.duplicate_digest}")
+
+
 def _comment_from_item(item: dict[str, Any]) -> Comment:
     data = _plain(item)
     return Comment(
@@ -225,6 +229,7 @@ def _comment_from_item(item: dict[str, Any]) -> Comment:
         email_hash=data.get("email_hash", ""),
         client_hash=data.get("client_hash", ""),
         notify=bool(data.get("notify", False)),
+        duplicate_digest=data.get("dup", ""),
     )
 
 
@@ -251,13 +256,14 @@ class CommentStore:
         own conditions: TTL deletion is late (and moto never deletes).
         """
         seconds = int(now)
+        comment = replace(comment, duplicate_digest=guards.duplicate_digest)
         # Positions matter: a cancelled transaction's reasons come in this order.
         dup_index, rate_index = 2, 3
         items = [
             *self._new_comment_puts(comment),
             self._put(
                 {
-                    **_key(_post_pk(comment.post), f"DUP#{guards.duplicate_digest}"),
+                    **_dup_key(comment),
                     **_item({"comment_id": comment.id}),
                 }
             ),
@@ -399,6 +405,7 @@ class CommentStore:
                     "status": c.status,
                     "created_at": c.created_at,
                     "notify": c.notify or None,
+                    "dup": c.duplicate_digest or None,
                     "GSI1PK": f"STATUS#{c.status}",
                     "GSI1SK": f"{c.created_at}#{c.id}",
                 }
@@ -470,25 +477,12 @@ class CommentStore:
             },
             {"Delete": {"TableName": self.table, "Key": _pointer_key(current.id)}},
         ]
+        if current.duplicate_digest:
+            items.append({"Delete": {"TableName": self.table, "Key": _dup_key(current)}})
         if current.status == "approved":
             items.extend(self._count_updates(current, -1))
         self._transact(items)
-        self._delete_duplicate_guards(current)
         return True
-
-    def _delete_duplicate_guards(self, comment: Comment) -> None:
-        for item in self._query_all(
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :dup)",
-            FilterExpression="comment_id = :id",
-            ExpressionAttributeValues={
-                ":pk": {"S": _post_pk(comment.post)},
-                ":dup": {"S": "DUP#"},
-                ":id": {"S": comment.id},
-            },
-        ):
-            self.client.delete_item(
-                TableName=self.table, Key=_key(item["PK"]["S"], item["SK"]["S"])
-            )
 
     def _write(self, items: list[dict[str, Any]]) -> None:
         """One transaction, retried while DynamoDB cancels it only for a conflict.
@@ -628,28 +622,24 @@ class CommentStore:
         resp = self.client.query(**query)
         return [_comment_from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
 
-    def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        paginator = self.client.get_paginator("query")
-        for page in paginator.paginate(TableName=self.table, **kwargs):
-            yield from page.get("Items", [])
-
     # --- privacy (CLI only: these scan) ------------------------------------
 
-    def by_email(self, email: str) -> list[Comment]:
-        """Every comment stored for an email. Scans: for privacy requests, never on requests."""
+    def by_email(self, email_hash: str) -> list[Comment]:
+        """Every comment stored for an email, by its keyed hash, so any spelling of its case
+        finds them. Scans: for privacy requests, never on requests."""
         found: list[Comment] = []
         paginator = self.client.get_paginator("scan")
         for page in paginator.paginate(
             TableName=self.table,
-            FilterExpression="begins_with(SK, :c) AND email = :e",
-            ExpressionAttributeValues={":c": {"S": _COMMENT_PREFIX}, ":e": {"S": email}},
+            FilterExpression="begins_with(SK, :c) AND email_hash = :h",
+            ExpressionAttributeValues={":c": {"S": _COMMENT_PREFIX}, ":h": {"S": email_hash}},
         ):
             found.extend(_comment_from_item(i) for i in page.get("Items", []))
         return sorted(found, key=lambda c: c.created_at)
 
-    def erase_email(self, email: str, email_hash: str) -> int:
+    def erase_email(self, email_hash: str) -> int:
         """Delete every comment and the reputation stored for an email; return how many comments."""
-        comments = self.by_email(email)
+        comments = self.by_email(email_hash)
         for comment in comments:
             self.delete(comment.id)
         self.client.delete_item(TableName=self.table, Key=_author_key(email_hash))

@@ -35,6 +35,10 @@ class Signing:
         msg = f"{purpose}\0{value}".encode()
         return hmac.new(self._key, msg, hashlib.sha256).hexdigest()[:40]
 
+    def email_hash(self, email: str) -> str:
+        """An email's pseudonym, the same for every spelling of its case."""
+        return self.keyed_hash("email", email.strip().lower())
+
     def form_token(self, now: float) -> str:
         return self._form.dumps({"t": round(now, 3), "n": secrets.token_urlsafe(12)})
 

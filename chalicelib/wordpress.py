@@ -288,7 +288,7 @@ def import_comments(store: Any, signing: Any, posts: list[WpPost], report: Impor
                 html=render_comment(wc.body_markdown),
                 status="approved",
                 created_at=wc.created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                email_hash=signing.keyed_hash("email", wc.email.lower()) if wc.email else "",
+                email_hash=signing.email_hash(wc.email) if wc.email else "",
                 client_hash=signing.keyed_hash("client", wc.ip) if wc.ip else "",
             )
             if store.import_comment(comment):

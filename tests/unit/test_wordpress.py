@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.signing import Signing
 from chalicelib.wordpress import WxrError, comment_id, parse_export, to_markdown
 from tests.conftest import ROOT
 
@@ -96,11 +97,7 @@ def test_an_imported_website_that_is_not_http_is_dropped() -> None:
             stored.append(comment)
             return True
 
-    class Keys:
-        def keyed_hash(self, purpose: str, value: str) -> str:
-            return "h"
-
-    import_comments(Store(), Keys(), posts[:1], ImportReport())
+    import_comments(Store(), Signing("test key"), posts[:1], ImportReport())
     assert [c.url for c in stored] == ["", "", ""]
     assert "javascript" not in repr(stored)
 
