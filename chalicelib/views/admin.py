@@ -44,17 +44,21 @@ def admin_only(view: Callable[..., Response]) -> Callable[..., Response]:
     return guarded
 
 
+def _unknown_status() -> Response:
+    return api_error(
+        422,
+        "invalid",
+        "Unknown status.",
+        fields={"status": f"Must be one of {', '.join(STATUSES)}."},
+    )
+
+
 @bp.route("/api/admin/comments")
 @admin_only
 def list_comments() -> Response:
     status = query(bp.current_request, "status") or "pending"
     if status not in STATUSES:
-        return api_error(
-            422,
-            "invalid",
-            "Unknown status.",
-            fields={"status": f"Must be one of {', '.join(STATUSES)}."},
-        )
+        return _unknown_status()
     limit_raw = query(bp.current_request, "limit") or "50"
     if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 200:
         return api_error(422, "invalid", "Invalid limit.", fields={"limit": "Must be 1 to 200."})
@@ -86,12 +90,7 @@ def update_comment(comment_id: str) -> Response:
         return api_error(400, "malformed", "The body must be a JSON object.")
     status = data.get("status")
     if status not in STATUSES:
-        return api_error(
-            422,
-            "invalid",
-            "Unknown status.",
-            fields={"status": f"Must be one of {', '.join(STATUSES)}."},
-        )
+        return _unknown_status()
     try:
         comment = deps.comments().set_status(comment_id, status)
     except ConcurrentChange:
