@@ -130,18 +130,9 @@ def _published(slug: str) -> Post | None:
     return deps.posts().post(slug)
 
 
-def _first_comment_page(slug: str) -> CommentPage:
-    return deps.comments().approved_page(slug, deps.posts().site().comments.page_size)
-
-
-def _comment_page(slug: str, cursor: str) -> CommentPage | None:
-    """The page of comments a cursor names; None for a cursor that is not genuine."""
-    if not cursor:
-        return _first_comment_page(slug)
-    try:
-        where = deps.signing().read_cursor(f"comments:{slug}", cursor)
-    except InvalidToken:
-        return None
+def _approved_page(slug: str, where: dict[str, str] | None = None) -> CommentPage:
+    """A page of approved comments: the first, or the one a read cursor's `where` names."""
+    where = where or {}
     return deps.comments().approved_page(
         slug,
         deps.posts().site().comments.page_size,
@@ -149,6 +140,17 @@ def _comment_page(slug: str, cursor: str) -> CommentPage | None:
         before=where.get("b"),
         at=where.get("at"),
     )
+
+
+def _comment_page(slug: str, cursor: str) -> CommentPage | None:
+    """The page of comments a cursor names; None for a cursor that is not genuine."""
+    if not cursor:
+        return _approved_page(slug)
+    try:
+        where = deps.signing().read_cursor(f"comments:{slug}", cursor)
+    except InvalidToken:
+        return None
+    return _approved_page(slug, where)
 
 
 def _cursor(slug: str, **where: str) -> str:
@@ -292,7 +294,7 @@ def post_comment_form(slug: str) -> Response:
         message: str = "",
         headers: dict[str, str] | None = None,
     ) -> Response:
-        comments = _first_comment_page(slug)
+        comments = _approved_page(slug)
         reply_to = commenting.reply_target(deps.comments(), slug, form["comment_parent"])
         body = render_post_page(
             post, comments, form=form, errors=errors, message=message, reply_to=reply_to
