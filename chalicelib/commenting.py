@@ -43,10 +43,11 @@ def comments_open(post: PostMeta, site: SiteConfig, today: dt.date) -> bool:
     return not (days and (today - post.date).days > days)
 
 
-def reply_target(store: CommentStore, slug: str, comment_id: str) -> Comment | None:
-    """The comment one may reply to: it exists, is approved, and is on this post."""
+def comment_on(store: CommentStore, slug: str, comment_id: str, status: str) -> Comment | None:
+    """The comment with this id if it is on this post and has this status (one may reply
+    only to an approved comment; only a pending one is shown to its author)."""
     comment = store.get(comment_id) if comment_id else None
-    if comment is None or comment.post != slug or comment.status != "approved":
+    if comment is None or comment.post != slug or comment.status != status:
         return None
     return comment
 
@@ -88,7 +89,7 @@ def submit(
     parent = None
     path, parent_id = comment_id, None
     if sub.parent_id:
-        parent = reply_target(store, post.slug, sub.parent_id)
+        parent = comment_on(store, post.slug, sub.parent_id, "approved")
         if parent is None:
             raise InvalidComment({"parent_id": "The comment you are replying to does not exist."})
         # Past the deepest level, a reply joins its parent's thread as a sibling.

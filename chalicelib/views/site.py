@@ -217,10 +217,9 @@ def post_page(slug: str) -> Response:
     unapproved = query(request, "unapproved")
     digest = query(request, "moderation-hash")
     if unapproved and digest and deps.signing().check_moderation_hash(unapproved, digest):
-        found = deps.comments().get(unapproved)
-        if found is not None and found.post == slug and found.status == "pending":
-            pending = found
-    reply_to = commenting.reply_target(deps.comments(), slug, query(request, "replytocom"))
+        pending = commenting.comment_on(deps.comments(), slug, unapproved, "pending")
+    replying_to = query(request, "replytocom")
+    reply_to = commenting.comment_on(deps.comments(), slug, replying_to, "approved")
     body = render_post_page(
         post,
         comments,
@@ -295,7 +294,7 @@ def post_comment_form(slug: str) -> Response:
         headers: dict[str, str] | None = None,
     ) -> Response:
         comments = _approved_page(slug)
-        reply_to = commenting.reply_target(deps.comments(), slug, form["comment_parent"])
+        reply_to = commenting.comment_on(deps.comments(), slug, form["comment_parent"], "approved")
         body = render_post_page(
             post, comments, form=form, errors=errors, message=message, reply_to=reply_to
         )
