@@ -5,15 +5,15 @@ import logging
 from chalice import Chalice
 
 from chalicelib import edge
-from chalicelib.views import admin, api, site, streams
+from chalicelib.views import admin, api, post, site, streams
 
 app = Chalice(app_name="lambdapress")
 app.log.setLevel(logging.INFO)
-logging.getLogger("lambdapress").setLevel(logging.INFO)
 logging.getLogger("chalicelib").setLevel(logging.INFO)
 
 app.register_blueprint(api.bp)
 app.register_blueprint(admin.bp)
+app.register_blueprint(post.bp)
 app.register_blueprint(site.bp)
 app.register_blueprint(streams.bp)
 edge.register(app)

@@ -9,16 +9,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from slugify import slugify
 
-from chalicelib import config, deps
-from chalicelib.comments import STATUSES, TTL_ATTRIBUTE, table_definition
-from chalicelib.content import SLUG_RE
-from chalicelib.publishing import PublishError, load_content, publish, unpublish
+from chalicelib import deps, settings
+from chalicelib.comments.model import STATUSES
+from chalicelib.posts.model import SLUG_RE
+from chalicelib.posts.publishing import PublishError, load_content, publish, unpublish
+from chalicelib.resources import create_resources
 
 MODERATION_ACTIONS = {
     "approve": "approved",
@@ -40,36 +40,6 @@ def _each(label: str, items: list[str], note: str = "") -> None:
     """One aligned line per item of a report: `uploaded   posts/x.md`."""
     for item in items:
         _out(f"{label:<10} {item}{note}")
-
-
-# --- resources ---------------------------------------------------------------
-
-
-def create_resources() -> list[str]:
-    """Create the bucket and table if missing (local stack and tests; AWS uses the template)."""
-    s = config.settings()
-    s3, ddb = deps.client("s3"), deps.client("dynamodb")
-    made = []
-    try:
-        s3.head_bucket(Bucket=s.bucket)
-    except ClientError:
-        region = s3.meta.region_name
-        kwargs: dict[str, Any] = {"Bucket": s.bucket}
-        if region and region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
-        s3.create_bucket(**kwargs)
-        made.append(f"bucket {s.bucket}")
-    try:
-        ddb.describe_table(TableName=s.table)
-    except ddb.exceptions.ResourceNotFoundException:
-        ddb.create_table(**table_definition(s.table))
-        ddb.get_waiter("table_exists").wait(TableName=s.table)
-        ddb.update_time_to_live(
-            TableName=s.table,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
-        )
-        made.append(f"table {s.table}")
-    return made
 
 
 # --- authoring ---------------------------------------------------------------
@@ -122,7 +92,7 @@ def cmd_new(args: argparse.Namespace) -> None:
 
 
 def cmd_import_wordpress(args: argparse.Namespace) -> None:
-    from chalicelib import wordpress
+    from chalicelib.importers import wordpress
 
     try:
         xml_text = Path(args.export).read_text(encoding="utf-8")
@@ -150,7 +120,7 @@ def cmd_import_wordpress(args: argparse.Namespace) -> None:
 def cmd_status(args: argparse.Namespace) -> None:
     index = deps.posts().index()
     today = dt.datetime.now(dt.UTC).date()
-    _out(f"{len(index.posts)} post(s) published in s3://{config.settings().bucket}:")
+    _out(f"{len(index.posts)} post(s) published in s3://{settings.current().bucket}:")
     for p in index.posts:
         when = "" if p.is_visible(today) else "  (scheduled)"
         _out(f"  {p.date}  {p.slug}{when}")
@@ -220,7 +190,7 @@ def use_stage(stage: str) -> None:
     account = session.client("sts").get_caller_identity()["Account"]
     if not session.region_name:
         raise CliError("no AWS region: set AWS_REGION or a region in your profile")
-    names = config.stage_names(stage, account, session.region_name)
+    names = settings.stage_names(stage, account, session.region_name)
     os.environ["BLOG_BUCKET"], os.environ["BLOG_TABLE"] = names["bucket"], names["table"]
     deps.reset()
 
@@ -329,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in _MISSING:
-            s = config.settings()
+            s = settings.current()
             what = _MISSING[code].format(bucket=s.bucket, table=s.table)
             sys.stderr.write(
                 f"error: {what}: deploy the stage first (make deploy STAGE=...), "
@@ -348,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             sys.stderr.write(f"error: {exc}\n")
         return 1
-    except (BotoCoreError, config.ConfigError) as exc:
+    except (BotoCoreError, settings.ConfigError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
     return 0

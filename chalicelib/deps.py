@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 
-from chalicelib import config
-from chalicelib.comments import CommentStore
-from chalicelib.posts import PostStore
+from chalicelib import settings
+from chalicelib.comments.store import CommentStore
+from chalicelib.posts.site import SiteConfig
+from chalicelib.posts.store import PostStore
 from chalicelib.signing import Signing
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ def client(service: str) -> Any:
 
 def posts() -> PostStore:
     def build() -> PostStore:
-        s = config.settings()
+        s = settings.current()
         return PostStore(client("s3"), s.bucket, ttl=s.cache_ttl)
 
     return _get("posts", build)
@@ -54,7 +55,7 @@ def posts() -> PostStore:
 
 def comments() -> CommentStore:
     def build() -> CommentStore:
-        s = config.settings()
+        s = settings.current()
         return CommentStore(client("dynamodb"), s.table)
 
     return _get("comments", build)
@@ -70,8 +71,32 @@ def reset() -> None:
     """Forget every built object and cached setting."""
     with _lock:
         _built.clear()
-    config.reset()
+    settings.reset()
 
 
 def signing() -> Signing:
-    return _get("signing", lambda: Signing(config.settings().require_secret_key()))
+    return _get("signing", lambda: Signing(settings.current().require_secret_key()))
+
+
+class Stores:
+    """What a request works with, gathered by the view once and passed down; each is
+    built on first use (a listing page never needs the signing key)."""
+
+    @property
+    def posts(self) -> PostStore:
+        return posts()
+
+    @property
+    def comments(self) -> CommentStore:
+        return comments()
+
+    @property
+    def signing(self) -> Signing:
+        return signing()
+
+    def site(self) -> SiteConfig:
+        return posts().site()
+
+
+def stores() -> Stores:
+    return Stores()

@@ -12,11 +12,11 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import deps
-from chalicelib.posts import NotPublished
+from chalicelib.posts.store import NotPublished
 from chalicelib.rendering import HTML, render, security_headers
-from chalicelib.views.web import Links, api_error, base_path
+from chalicelib.views.web import api_error, error_page
 
-log = logging.getLogger("lambdapress.request")
+log = logging.getLogger(__name__)
 
 _CHALICE_ERRORS = {
     400: ("bad_request", "The request is malformed."),
@@ -26,6 +26,7 @@ _CHALICE_ERRORS = {
 }
 _HEADINGS = {500: "Something went wrong"}
 _state = {"cold": True}
+PUBLISH_HINT = 'make cli ARGS="--stage STAGE publish"'
 
 
 def _is_chalice_error(response: Response) -> bool:
@@ -56,22 +57,20 @@ def normalise_error(request: Request, response: Response) -> Response:
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
-    """The site's own error page; plain text if even that cannot be rendered."""
-    headers: dict[str, str | list[str]] = {"Cache-Control": "no-store"}
+    """The site's own error page; a bare one if the site's config cannot be read."""
+    heading = _HEADINGS.get(status, "This request cannot be handled")
     try:
-        links = Links(site=deps.posts().site(), base=base_path(request))
-        body = render(
-            "error.html",
-            links=links,
-            site=links.site,
-            heading=_HEADINGS.get(status, "This request cannot be handled"),
-            message=message,
-        )
-        headers.update({"Content-Type": HTML, **security_headers()})
+        return error_page(request, deps.posts().site(), status, heading, message)
     except Exception:  # the failure may be the very thing the page needs
         log.exception("could not render the error page")
-        body = message
-        headers["Content-Type"] = "text/plain; charset=utf-8"
+        return bare_page(status, heading, message)
+
+
+def bare_page(status: int, heading: str, message: str, hint: str = "") -> Response:
+    """A page that needs no site config: before the first publish, or when it is unreadable."""
+    headers: dict[str, str | list[str]] = {"Cache-Control": "no-store", "Content-Type": HTML}
+    headers.update(security_headers())
+    body = render("bare.html", heading=heading, message=message, hint=hint)
     return Response(body=body, status_code=status, headers=headers)
 
 
@@ -103,15 +102,6 @@ def add_cors(request: Request, response: Response) -> None:
     )
 
 
-_NOT_PUBLISHED_HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Not published yet</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>Not published yet</h1>
-<p>This site has no published content yet. Publish it with
-<code>make cli ARGS="--stage STAGE publish"</code>.</p></main></body></html>
-"""
-
-
 def not_published(request: Request) -> Response | None:
     """A fresh stage, before its first publish, says so instead of failing on every page."""
     if _route(request).startswith("/api/admin"):
@@ -119,16 +109,12 @@ def not_published(request: Request) -> Response | None:
     try:
         deps.posts().site()  # cached: free on a warm container
     except NotPublished:
-        headers: dict[str, str | list[str]] = {"Retry-After": "60", "Cache-Control": "no-store"}
+        message = "This site has no published content yet."
         if _route(request).startswith("/api/"):
-            return api_error(
-                503,
-                "not_published",
-                "This site has no published content yet.",
-                headers={"Retry-After": "60"},
-            )
-        headers["Content-Type"] = HTML
-        return Response(body=_NOT_PUBLISHED_HTML, status_code=503, headers=headers)
+            return api_error(503, "not_published", message, headers={"Retry-After": "60"})
+        response = bare_page(503, "Not published yet", message + " Publish it with:", PUBLISH_HINT)
+        response.headers["Retry-After"] = "60"
+        return response
     return None
 
 

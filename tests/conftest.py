@@ -56,7 +56,7 @@ def aws() -> Iterator[None]:
     """moto in-process, with the bucket and table created as `make run` creates them."""
     from moto import mock_aws
 
-    from chalicelib.cli import create_resources
+    from chalicelib.resources import create_resources
 
     with mock_aws():
         create_resources()
@@ -66,7 +66,7 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def published(aws: None) -> None:
     from chalicelib import deps
-    from chalicelib.publishing import load_content, publish
+    from chalicelib.posts.publishing import load_content, publish
 
     publish(deps.posts(), load_content(CONTENT))
 
@@ -100,9 +100,9 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     import time
 
-    from chalicelib.views import api, site
+    from chalicelib.views import api, post
 
     fake = Clock(time.time())
-    monkeypatch.setattr(site, "now", fake)
+    monkeypatch.setattr(post, "now", fake)
     monkeypatch.setattr(api, "now", fake)
     return fake

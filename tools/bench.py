@@ -80,11 +80,10 @@ class AwsMeter:
 def _seed_comments(table: str, slug: str, count: int) -> None:
     """Approved comments written straight to the table (the fast way for a benchmark)."""
     from chalicelib import deps
-    from chalicelib.commenting import new_comment_id
-    from chalicelib.comments import Comment, CommentStore
+    from chalicelib.comments import table as t
+    from chalicelib.comments.model import Comment, new_comment_id
 
     ddb = deps.client("dynamodb")
-    store = CommentStore(ddb, table)
     base = time.time() - count
     items = []
     for i in range(count):
@@ -100,12 +99,12 @@ def _seed_comments(table: str, slug: str, count: int) -> None:
             status="approved",
             created_at=f"2026-11-20T00:00:{i % 60:02d}.000Z",
         )
-        items.append({"PutRequest": {"Item": store._comment_item(comment)}})
+        items.append({"PutRequest": {"Item": t.comment_item(comment)}})
     for start in range(0, len(items), 25):
         ddb.batch_write_item(RequestItems={table: items[start : start + 25]})
     ddb.put_item(
         TableName=table,
-        Item={"PK": {"S": f"POST#{slug}"}, "SK": {"S": "#COUNT"}, "approved": {"N": str(count)}},
+        Item={**t.count_key(slug), **t.item({"approved": count})},
     )
 
 
@@ -122,9 +121,9 @@ def main() -> None:
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(devnull)
         from chalicelib import deps, rendering
-        from chalicelib.cli import create_resources
-        from chalicelib.publishing import load_content, publish
-        from chalicelib.views import site as site_views
+        from chalicelib.posts.publishing import load_content, publish
+        from chalicelib.resources import create_resources
+        from chalicelib.views import post_page as site_views
 
         create_resources()
         content = load_content(ROOT / "content")

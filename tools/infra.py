@@ -24,8 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chalicelib.comments import TTL_ATTRIBUTE, table_definition
-from chalicelib.config import stage_names
+from chalicelib.comments.table import TTL_ATTRIBUTE, table_definition
+from chalicelib.settings import stage_names
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_DIR = ROOT / ".chalice"

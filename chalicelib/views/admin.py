@@ -11,8 +11,9 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib import config, deps
-from chalicelib.comments import STATUSES, ConcurrentChange
+from chalicelib import deps, settings
+from chalicelib.comments.errors import ConcurrentChange
+from chalicelib.comments.model import STATUSES
 from chalicelib.signing import InvalidToken
 from chalicelib.views.web import JSON, api_error, json_response, query
 
@@ -32,7 +33,7 @@ def admin_only(view: Callable[..., Response]) -> Callable[..., Response]:
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Response:
         header = bp.current_request.headers.get("authorization", "")
-        if not authorised(header, config.settings().admin_token):
+        if not authorised(header, settings.current().admin_token):
             return api_error(
                 401,
                 "unauthorized",

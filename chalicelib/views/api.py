@@ -10,18 +10,21 @@ from typing import Any
 import yaml
 from chalice import Blueprint, Response
 
-from chalicelib import commenting, deps
-from chalicelib.comments import DuplicateComment, IdempotencyMismatch, ParentUnavailable, TooFast
-from chalicelib.content import PostMeta
-from chalicelib.moderation import validate
+from chalicelib import deps
+from chalicelib.comments.errors import CommentError
+from chalicelib.comments.rules import LIMITS, validate
+from chalicelib.comments.service import Context, submit
+from chalicelib.posts.model import PostMeta
 from chalicelib.signing import InvalidToken
+from chalicelib.views.errors import refusal
+from chalicelib.views.post_page import api_cursor, read_api_cursor
 from chalicelib.views.web import (
     JSON,
     Links,
     api_error,
-    base_path,
     client_ip,
     json_response,
+    links_for,
     now,
     query,
     today,
@@ -32,10 +35,6 @@ bp = Blueprint(__name__)
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 _COMMENT_FIELDS = ("author", "email", "url", "body", "parent_id", "notify")
 API_CACHE = "public, max-age=0, s-maxage=30"
-
-
-def _links() -> Links:
-    return Links(site=deps.posts().site(), base=base_path(bp.current_request))
 
 
 def _post_dict(meta: PostMeta, links: Links) -> dict[str, Any]:
@@ -53,45 +52,42 @@ def not_found() -> Response:
 
 @bp.route("/api/posts")
 def list_posts() -> Response:
-    links = _links()
-    day = today()
-    posts = [_post_dict(p, links) for p in deps.posts().index().posts if p.is_visible(day)]
-    return json_response({"posts": posts, "count": len(posts)}, cache=API_CACHE)
+    posts = deps.posts()
+    links = links_for(bp.current_request, posts.site())
+    found = [_post_dict(p, links) for p in posts.index().visible(today())]
+    return json_response({"posts": found, "count": len(found)}, cache=API_CACHE)
 
 
 @bp.route("/api/posts/{slug}")
 def get_post(slug: str) -> Response:
-    meta = _visible_meta(slug)
-    post = deps.posts().post(slug) if meta else None
+    posts = deps.posts()
+    post = posts.post(slug) if _visible_meta(slug) else None
     if post is None:
         return not_found()
-    data = {**_post_dict(post.meta, _links()), "html": post.body_html}
-    return json_response(data, cache=API_CACHE)
+    links = links_for(bp.current_request, posts.site())
+    return json_response({**_post_dict(post.meta, links), "html": post.body_html}, cache=API_CACHE)
 
 
 @bp.route("/api/posts/{slug}/comments")
 def list_comments(slug: str) -> Response:
     if _visible_meta(slug) is None:
         return not_found()
+    stores = deps.stores()
     cursor = query(bp.current_request, "cursor")
-    scope = f"api-comments:{slug}"
     after = None
     if cursor:
         try:
-            after = deps.signing().read_cursor(scope, cursor).get("a")
+            after = read_api_cursor(stores, slug, cursor)
         except InvalidToken:
             return api_error(400, "invalid_cursor", "The cursor is not valid for this list.")
-    page = deps.comments().approved_page(slug, deps.posts().site().comments.page_size, after=after)
-    return json_response(
-        {
-            "comments": [c.public_dict() for c in page.comments],
-            "count": page.count,
-            "next_cursor": deps.signing().cursor(scope, {"a": page.next_key})
-            if page.next_key
-            else None,
-        },
-        cache=API_CACHE,
-    )
+    page = stores.comments.approved_page(slug, stores.site().comments.page_size, after=after)
+    next_cursor = api_cursor(stores, slug, page.next_after) if page.next_after else None
+    body = {
+        "comments": [c.public_dict() for c in page.comments],
+        "count": page.count,
+        "next_cursor": next_cursor,
+    }
+    return json_response(body, cache=API_CACHE)
 
 
 def _json_object() -> dict[str, Any] | None:
@@ -102,6 +98,15 @@ def _json_object() -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _type_errors(data: dict[str, Any]) -> dict[str, str]:
+    return {
+        name: "Must be a string." if name != "notify" else "Must be true or false."
+        for name in _COMMENT_FIELDS
+        if data.get(name) is not None
+        and not isinstance(data[name], bool if name == "notify" else str)
+    }
+
+
 @bp.route("/api/posts/{slug}/comments", methods=["POST"], content_types=[JSON])
 def create_comment(slug: str) -> Response:
     data = _json_object()
@@ -110,52 +115,25 @@ def create_comment(slug: str) -> Response:
     meta = _visible_meta(slug)
     if meta is None:
         return not_found()
-    type_errors = {
-        name: "Must be a string." if name != "notify" else "Must be true or false."
-        for name in _COMMENT_FIELDS
-        if data.get(name) is not None
-        and not isinstance(data[name], bool if name == "notify" else str)
-    }
-    if type_errors:
-        return api_error(422, "invalid", "Some fields are invalid.", fields=type_errors)
     sub, errors = validate(data)
+    errors = _type_errors(data) or errors
     if errors:
         return api_error(422, "invalid", "Some fields are invalid.", fields=errors)
     key = bp.current_request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 255:
         return api_error(400, "malformed", "Idempotency-Key must be 1 to 255 characters.")
-    ctx = commenting.Context(
-        client_ip=client_ip(bp.current_request), now=now(), idempotency_key=key
-    )
-    site = deps.posts().site()
+    stores = deps.stores()
+    ctx = Context(client_ip=client_ip(bp.current_request), now=now(), idempotency_key=key)
     try:
-        comment = commenting.submit(deps.comments(), deps.signing(), site, meta, sub, ctx)
-    except commenting.CommentsClosed:
-        return api_error(403, "comments_closed", "Comments are closed on this post.")
-    except (commenting.InvalidComment, ParentUnavailable):
+        comment = submit(stores.comments, stores.signing, stores.site(), meta, sub, ctx)
+    except CommentError as exc:
+        answer = refusal(exc)
         return api_error(
-            422,
-            "invalid",
-            "Some fields are invalid.",
-            fields={"parent_id": "The comment you are replying to does not exist."},
-        )
-    except DuplicateComment:
-        return api_error(409, "duplicate", "You have already posted this comment.")
-    except TooFast as exc:
-        return api_error(
-            429,
-            "too_fast",
-            "You are posting comments too quickly.",
-            headers={"Retry-After": str(exc.retry_after)},
-        )
-    except IdempotencyMismatch:
-        return api_error(
-            422, "idempotency_key_reused", "This Idempotency-Key was used for a different comment."
+            answer.status, answer.code, answer.message, answer.fields or None, answer.headers
         )
     # Spam is answered exactly like a comment held for moderation.
     status = "approved" if comment.status == "approved" else "pending"
-    body = {**comment.public_dict(), "post": slug, "status": status}
-    return json_response(body, status=201)
+    return json_response({**comment.public_dict(), "post": slug, "status": status}, status=201)
 
 
 @bp.route("/api/posts/{slug}/comments", methods=["OPTIONS"])
@@ -165,8 +143,14 @@ def comments_preflight(slug: str) -> Response:
 
 @functools.cache
 def openapi_document() -> str:
+    """The OpenAPI document, with the comment limits filled in from the rules."""
     with OPENAPI_PATH.open(encoding="utf-8") as fh:
-        return json.dumps(yaml.safe_load(fh))
+        doc = yaml.safe_load(fh)
+    fields = doc["components"]["schemas"]["NewComment"]["properties"]
+    for name in ("author", "email", "url"):
+        fields[name]["maxLength"] = getattr(LIMITS, name)
+    fields["body"]["description"] = f"Markdown subset; at most {LIMITS.body_bytes:,} bytes"
+    return json.dumps(doc)
 
 
 @bp.route("/api/openapi.json")

@@ -1,11 +1,12 @@
-"""The comment table's stream: notification emails (see chalicelib/notifications.py)."""
+"""The comment table's stream: notification emails (see chalicelib/comments/notify.py)."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 from chalice.app import DynamoDBEvent
 
-from chalicelib import config, deps, notifications
+from chalicelib import deps, settings
+from chalicelib.comments.notify import handle_batch
 
 bp = Blueprint(__name__)
 
@@ -18,10 +19,10 @@ STREAM_ARN_PLACEHOLDER = (
 
 @bp.on_dynamodb_record(stream_arn=STREAM_ARN_PLACEHOLDER, batch_size=100, name="notify")
 def notify(event: DynamoDBEvent) -> None:
-    notifications.handle_batch(
+    handle_batch(
         event.to_dict()["Records"],
         deps.posts().site(),
         deps.comments(),
         deps.client("ses"),
-        config.settings().notify_from,
+        settings.current().notify_from,
     )

@@ -11,7 +11,8 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib.siteconfig import SiteConfig
+from chalicelib.posts.site import SiteConfig
+from chalicelib.rendering import HTML, conditional, render
 
 JSON = "application/json"
 
@@ -63,6 +64,30 @@ class Links:
 
     def absolute(self, path: str) -> str:
         return self.site.url + path
+
+
+def links_for(request: Request, site: SiteConfig) -> Links:
+    return Links(site=site, base=base_path(request))
+
+
+def error_page(
+    request: Request,
+    site: SiteConfig,
+    status: int,
+    heading: str,
+    message: str,
+    cache_control: str = "no-store",
+) -> Response:
+    """The site's own page for a status other than 200, in the site's layout."""
+    links = links_for(request, site)
+    body = render("error.html", links=links, site=site, heading=heading, message=message)
+    return conditional(request.headers, body, HTML, cache_control=cache_control, status=status)
+
+
+def not_found_page(
+    request: Request, site: SiteConfig, message: str = "We couldn't find that page."
+) -> Response:
+    return error_page(request, site, 404, "Page not found", message, "public, max-age=60")
 
 
 def json_response(

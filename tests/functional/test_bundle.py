@@ -24,8 +24,8 @@ with mock_aws():
     import app as app_module
     import chalice, chalicelib, jinja2, nh3
     from chalicelib import rendering
-    from chalicelib.cli import create_resources
-    from chalicelib.publishing import load_content, publish
+    from chalicelib.resources import create_resources
+    from chalicelib.posts.publishing import load_content, publish
     from chalicelib import deps
     create_resources()
     publish(deps.posts(), load_content(Path(sys.argv[1])))

@@ -10,6 +10,7 @@ from openapi_spec_validator import validate
 
 from app import app
 from chalicelib import deps
+from chalicelib.comments.rules import LIMITS
 from chalicelib.views.api import OPENAPI_PATH
 from tests.functional.comment_helpers import ADMIN, SLUG, approve, post_api
 from tests.support import json_body
@@ -121,8 +122,8 @@ def with_policy(monkeypatch, **changes) -> None:
 
 
 def seed_approved(count: int, slug: str = SLUG) -> None:
-    from chalicelib.commenting import Context, submit
-    from chalicelib.moderation import validate as validate_fields
+    from chalicelib.comments.rules import validate as validate_fields
+    from chalicelib.comments.service import Context, submit
 
     store, site = deps.comments(), deps.posts().site()
     meta = deps.posts().index().get(slug)
@@ -186,7 +187,15 @@ def test_the_openapi_document_is_valid_and_describes_every_route(client) -> None
     response = client.http.get("/api/openapi.json")
     document = json_body(response)
     validate(document)
-    assert document == yaml.safe_load(OPENAPI_PATH.read_text())
+    new_comment = document["components"]["schemas"]["NewComment"]["properties"]
+    # The limits come from the comment rules, the same ones the form's maxlength shows.
+    assert {name: new_comment[name]["maxLength"] for name in ("author", "email", "url")} == {
+        "author": LIMITS.author,
+        "email": LIMITS.email,
+        "url": LIMITS.url,
+    }
+    assert f"{LIMITS.body_bytes:,} bytes" in new_comment["body"]["description"]
+    assert document["paths"] == yaml.safe_load(OPENAPI_PATH.read_text())["paths"]
     api_routes = {
         (path, method.lower())
         for path, methods in app.routes.items()

@@ -177,3 +177,19 @@ def test_the_form_needs_its_content_type(client) -> None:
     assert response.status_code == 415
     assert b"content type is not accepted" in response.body
     assert client.http.post("/posts/nope/comments", headers=FORM, body="").status_code == 404
+
+
+def test_the_forms_lengths_are_the_comment_rules_limits(client) -> None:
+    from chalicelib.comments.rules import LIMITS
+
+    form = soup(client.http.get(f"/posts/{SLUG}").body).select_one("form.comment-form")
+    lengths = {
+        name: int(form.find(attrs={"name": name})["maxlength"])
+        for name in ("author", "email", "url", "comment")
+    }
+    assert lengths == {
+        "author": LIMITS.author,
+        "email": LIMITS.email,
+        "url": LIMITS.url,
+        "comment": LIMITS.body_bytes,
+    }

@@ -6,6 +6,7 @@ import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 from chalicelib import deps
+from chalicelib.comments.table import comment_key
 from tests.functional.comment_helpers import SLUG, TITLE, heading
 from tests.functional.test_comment_api import with_policy
 from tests.functional.test_moderation_admin import add
@@ -40,7 +41,7 @@ def test_author_links_are_nofollow_ugc(client) -> None:
     comment = approved(body="with a site")
     deps.client("dynamodb").update_item(
         TableName="lambdapress-test",
-        Key={"PK": {"S": f"POST#{SLUG}"}, "SK": {"S": comment.sort_key}},
+        Key=comment_key(SLUG, comment.path),
         UpdateExpression="SET #u = :u",
         ExpressionAttributeNames={"#u": "url"},
         ExpressionAttributeValues={":u": {"S": "https://reader.example.org"}},
@@ -118,7 +119,7 @@ def test_an_approved_comment_redirects_to_the_page_that_starts_with_it(client, m
     from tests.functional.comment_helpers import post_form
 
     clock = Clock(1_800_000_500)
-    monkeypatch.setattr("chalicelib.views.site.now", clock)
+    monkeypatch.setattr("chalicelib.views.post.now", clock)
     response = post_form(client, clock, email="known@example.org", comment="newest")
     location = response.headers["Location"]
     comment_id = location.rsplit("#comment-", 1)[1]

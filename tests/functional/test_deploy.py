@@ -8,7 +8,8 @@ import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from chalicelib import cli, config
+from chalicelib import cli, settings
+from chalicelib.resources import create_resources
 from tools import deploy, infra
 
 
@@ -79,15 +80,15 @@ def test_deploy_says_what_to_do_when_nothing_was_packaged(aws, monkeypatch, tmp_
 
 
 def test_the_cli_finds_a_deployed_stages_bucket_and_table(aws, monkeypatch, capsys) -> None:
-    names = config.stage_names("prod", DEFAULT_ACCOUNT_ID, "eu-west-1")
+    names = settings.stage_names("prod", DEFAULT_ACCOUNT_ID, "eu-west-1")
     assert cli.main(["--stage", "prod", "status"]) == 1
     err = capsys.readouterr().err
     assert f"the bucket {names['bucket']} does not exist" in err
     assert "make deploy STAGE=" in err
     monkeypatch.setenv("BLOG_BUCKET", names["bucket"])
     monkeypatch.setenv("BLOG_TABLE", names["table"])
-    config.reset()
-    cli.create_resources()  # as the stack would have
+    settings.reset()
+    create_resources()  # as the stack would have
     assert cli.main(["--stage", "prod", "publish"]) == 0
     assert "4 post(s) published" in capsys.readouterr().out
     assert infra.names("prod")["bucket"] == (

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.comments import STATUS_INDEX, TTL_ATTRIBUTE
+from chalicelib.comments.table import STATUS_INDEX, TTL_ATTRIBUTE
 from tools import infra
 
 

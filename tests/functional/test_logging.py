@@ -11,7 +11,7 @@ from tests.functional.comment_helpers import ADMIN, SLUG, post_api, post_form
 
 
 def request_lines(caplog) -> list[dict]:
-    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "lambdapress.request"]
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "chalicelib.edge"]
 
 
 def test_each_request_logs_one_json_line(client, caplog) -> None:

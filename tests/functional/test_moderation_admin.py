@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from chalicelib import cli, deps
-from chalicelib.commenting import Context, submit
-from chalicelib.moderation import validate
+from chalicelib.comments.rules import validate
+from chalicelib.comments.service import Context, submit
 from tests.functional.comment_helpers import ADMIN, SLUG, TITLE, heading, post_api
 from tests.support import json_body
 
@@ -74,10 +74,10 @@ def test_admin_routes_need_the_bearer_token(client, method: str, path: str, auth
 
 
 def test_an_unset_admin_token_authorises_nobody(client, monkeypatch) -> None:
-    from chalicelib import config
+    from chalicelib import settings
 
     monkeypatch.setenv("BLOG_ADMIN_TOKEN", "")
-    config.reset()
+    settings.reset()
     response = client.http.get("/api/admin/comments", headers={"authorization": "Bearer "})
     assert response.status_code == 401
 
@@ -135,7 +135,7 @@ def test_approving_and_unapproving_keep_the_count_exact(client) -> None:
 
 
 def test_deleting_a_comment_removes_its_duplicate_guard_and_pointer(published) -> None:
-    from chalicelib.comments import DuplicateComment
+    from chalicelib.comments.errors import DuplicateComment
 
     comment = add()
     with pytest.raises(DuplicateComment):
@@ -190,7 +190,7 @@ class SerialisedClient:
 
 
 def test_concurrent_submissions_all_land_and_the_count_matches(published) -> None:
-    from chalicelib.comments import CommentStore
+    from chalicelib.comments.store import CommentStore
 
     deps.override(
         comments=CommentStore(SerialisedClient(deps.client("dynamodb")), "lambdapress-test")
@@ -222,7 +222,7 @@ def test_concurrent_submissions_all_land_and_the_count_matches(published) -> Non
 def test_transaction_conflicts_are_retried_and_counted_once(published, monkeypatch) -> None:
     from botocore.exceptions import ClientError
 
-    from chalicelib.comments import CommentStore
+    from chalicelib.comments.store import CommentStore
 
     store = CommentStore(deps.client("dynamodb"), "lambdapress-test")
     trusted = add(email="regular@example.org")
@@ -252,7 +252,7 @@ def test_transaction_conflicts_are_retried_and_counted_once(published, monkeypat
 
 
 def test_rate_limits_expire_by_their_own_condition_not_by_ttl_deletion(published) -> None:
-    from chalicelib.comments import TooFast
+    from chalicelib.comments.errors import TooFast
 
     add(now=1_800_000_000)
     with pytest.raises(TooFast) as err:

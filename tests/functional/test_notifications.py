@@ -10,7 +10,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from chalicelib import deps
-from chalicelib.comments import Comment
+from chalicelib.comments.model import Comment
+from chalicelib.comments.table import comment_key
 from tests.functional.comment_helpers import SLUG
 from tests.functional.test_moderation_admin import add
 
@@ -20,9 +21,9 @@ SENDER = "notify@blog.example.org"
 @pytest.fixture
 def ses(client, monkeypatch):
     monkeypatch.setenv("BLOG_NOTIFY_FROM", SENDER)
-    from chalicelib import config
+    from chalicelib import settings
 
-    config.reset()
+    settings.reset()
     deps.client("ses").verify_email_identity(EmailAddress=SENDER)
     site = deps.posts().site()
     policy = replace(site.comments, moderator_emails=("mod@example.org",))
@@ -31,7 +32,7 @@ def ses(client, monkeypatch):
 
 
 def item(comment: Comment) -> dict[str, Any]:
-    key = {"PK": {"S": f"POST#{comment.post}"}, "SK": {"S": comment.sort_key}}
+    key = comment_key(comment.post, comment.path)
     got = deps.client("dynamodb").get_item(TableName="lambdapress-test", Key=key)
     return got["Item"]  # type: ignore[no-any-return]
 
@@ -86,7 +87,7 @@ def test_a_reply_notifies_the_parent_author_only_once_it_is_approved(client, ses
     store.set_status(parent.id, "approved")
     store.client.update_item(  # the parent asked to be told about replies
         TableName="lambdapress-test",
-        Key={"PK": {"S": f"POST#{SLUG}"}, "SK": {"S": parent.sort_key}},
+        Key=comment_key(SLUG, parent.path),
         UpdateExpression="SET notify = :t",
         ExpressionAttributeValues={":t": {"BOOL": True}},
     )
@@ -111,8 +112,8 @@ def test_a_reply_notifies_the_parent_author_only_once_it_is_approved(client, ses
 
 
 def test_no_reply_email_unless_asked_and_none_for_ones_own_reply(client, ses) -> None:
-    from chalicelib.commenting import Context, submit
-    from chalicelib.moderation import validate
+    from chalicelib.comments.rules import validate
+    from chalicelib.comments.service import Context, submit
 
     parent = add(email="quiet@example.org", body="No emails please")
     deps.comments().set_status(parent.id, "approved")
@@ -140,9 +141,9 @@ def test_no_reply_email_unless_asked_and_none_for_ones_own_reply(client, ses) ->
 
 
 def test_without_a_sender_nothing_is_sent(client, ses, monkeypatch) -> None:
-    from chalicelib import config
+    from chalicelib import settings
 
     monkeypatch.setenv("BLOG_NOTIFY_FROM", "")
-    config.reset()
+    settings.reset()
     invoke(client, record("INSERT", item(add(body="Waiting"))))
     assert sent(ses) == []

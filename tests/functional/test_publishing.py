@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import cli, deps
-from chalicelib.posts import INDEX_KEY, SITE_KEY
-from chalicelib.publishing import PublishError, load_content, publish
+from chalicelib.posts.publishing import PublishError, load_content, publish
+from chalicelib.posts.store import INDEX_KEY, SITE_KEY
 
 
 def test_a_malformed_post_publishes_nothing_and_names_file_and_field(aws, content, capsys) -> None:

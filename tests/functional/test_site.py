@@ -10,8 +10,8 @@ import pytest
 
 from app import app
 from chalicelib import deps
-from chalicelib.posts import post_key
-from chalicelib.publishing import load_content, publish
+from chalicelib.posts.publishing import load_content, publish
+from chalicelib.posts.store import post_key
 from tests.conftest import CONTENT
 from tests.support import Lambda, json_body, soup
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib import config, deps
-from chalicelib.posts import PostStore
-from chalicelib.publishing import load_content, publish
+from chalicelib import deps, settings
+from chalicelib.posts.publishing import load_content, publish
+from chalicelib.posts.store import PostStore
 from tests.functional.test_site import add_posts
 from tests.support import aws_calls
 
@@ -37,11 +37,13 @@ def test_a_warm_post_page_view_makes_zero_s3_requests(client) -> None:
 
 def test_changes_are_picked_up_by_revalidation_after_the_ttl(client, tmp_path) -> None:
     clock = Clock()
-    deps.override(posts=PostStore(deps.client("s3"), config.settings().bucket, ttl=30, clock=clock))
+    deps.override(
+        posts=PostStore(deps.client("s3"), settings.current().bucket, ttl=30, clock=clock)
+    )
     client.http.get("/")
     client.http.get(POST)
     content = add_posts(tmp_path, 1, title="Freshly published", date="2026-11-19")
-    publish(PostStore(deps.client("s3"), config.settings().bucket), load_content(content))
+    publish(PostStore(deps.client("s3"), settings.current().bucket), load_content(content))
 
     with aws_calls() as calls:
         assert b"Freshly published" not in client.http.get("/").body  # within the TTL
@@ -60,12 +62,14 @@ def test_changes_are_picked_up_by_revalidation_after_the_ttl(client, tmp_path) -
 
 def test_a_post_deleted_from_the_bucket_disappears_after_revalidation(client) -> None:
     clock = Clock()
-    deps.override(posts=PostStore(deps.client("s3"), config.settings().bucket, ttl=30, clock=clock))
+    deps.override(
+        posts=PostStore(deps.client("s3"), settings.current().bucket, ttl=30, clock=clock)
+    )
     assert client.http.get(POST).status_code == 200
-    from chalicelib.publishing import unpublish
+    from chalicelib.posts.publishing import unpublish
 
     unpublish(
-        PostStore(deps.client("s3"), config.settings().bucket),
+        PostStore(deps.client("s3"), settings.current().bucket),
         "machine-learning-skin-cancer-photos",
     )
     clock.now += 31

@@ -12,8 +12,8 @@ import json
 import pytest
 import yaml
 
-from chalicelib import config, deps
-from chalicelib.posts import SITE_KEY, PostStore
+from chalicelib import deps, settings
+from chalicelib.posts.store import SITE_KEY, PostStore
 from tests import iam
 from tests.conftest import CONTENT
 from tests.functional.comment_helpers import ADMIN, SLUG, approve, post_api
@@ -22,7 +22,7 @@ from tools import infra
 
 
 def fresh_container() -> None:
-    deps.override(posts=PostStore(deps.client("s3"), config.settings().bucket))
+    deps.override(posts=PostStore(deps.client("s3"), settings.current().bucket))
 
 
 def publish_moderator_email() -> None:
@@ -70,7 +70,7 @@ def run_every_handler(client, clock) -> None:
 @pytest.mark.parametrize("stage", infra.STAGES)
 def test_the_policies_grant_exactly_what_the_code_calls(client, clock, monkeypatch, stage) -> None:
     monkeypatch.setenv("BLOG_NOTIFY_FROM", "n@example.org")
-    config.reset()
+    settings.reset()
     publish_moderator_email()
     run_every_handler(client, clock)
     assert iam.RECORDED["api"] and iam.RECORDED["notify"]

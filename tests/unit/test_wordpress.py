@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.importers.wordpress import WxrError, comment_id, parse_export, to_markdown
 from chalicelib.signing import Signing
-from chalicelib.wordpress import WxrError, comment_id, parse_export, to_markdown
 from tests.conftest import ROOT
 
 EXPORT = (ROOT / "examples" / "wordpress-export.xml").read_text(encoding="utf-8")
@@ -86,7 +86,7 @@ def test_entity_expansion_attacks_are_refused() -> None:
 
 
 def test_an_imported_website_that_is_not_http_is_dropped() -> None:
-    from chalicelib.wordpress import ImportReport, import_comments
+    from chalicelib.importers.wordpress import ImportReport, import_comments
 
     hostile = EXPORT.replace("https://amara.example.org", "javascript:alert(document.cookie)")
     posts, _ = parse_export(hostile)

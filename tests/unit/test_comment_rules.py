@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.moderation import Submission, classify, validate
-from chalicelib.siteconfig import CommentPolicy
+from chalicelib.comments.rules import FormSignals, Submission, classify, validate
+from chalicelib.posts.site import CommentPolicy
 
 GOOD = {"author": "Ann", "email": "ann@example.org", "url": "", "body": "Hello"}
 
@@ -60,8 +60,8 @@ def never_asked() -> bool:
 @pytest.mark.parametrize(
     ("submission", "kwargs", "status", "reason"),
     [
-        (sub(), {"honeypot": "filled"}, "spam", "honeypot"),
-        (sub(), {"form_age": 1.0}, "spam", "too quick"),
+        (sub(), {"signals": FormSignals(honeypot="filled")}, "spam", "honeypot"),
+        (sub(), {"signals": FormSignals(age=1.0)}, "spam", "too quick"),
         (sub("win at the Casino"), {}, "spam", "blocklisted word 'casino'"),
         (sub(author="casino king"), {}, "spam", "blocklisted word 'casino'"),
         (sub("see https://a.org and https://b.org"), {}, "pending", "links"),
@@ -76,12 +76,12 @@ def test_early_rules_decide_without_asking_about_the_author(
 
 
 def test_the_honeypot_is_checked_before_the_blocklist() -> None:
-    verdict = classify(sub("casino"), POLICY, never_asked, honeypot="x")
+    verdict = classify(sub("casino"), POLICY, never_asked, FormSignals(honeypot="x"))
     assert verdict.reason == "honeypot"
 
 
 def test_one_link_is_fine_and_a_slow_enough_form_passes() -> None:
-    verdict = classify(sub("see https://a.org"), POLICY, lambda: True, form_age=3.0)
+    verdict = classify(sub("see https://a.org"), POLICY, lambda: True, FormSignals(age=3.0))
     assert verdict.status == "approved"
 
 

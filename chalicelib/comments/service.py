@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 from dataclasses import dataclass
 
-from chalicelib.comments import Comment, CommentStore, Guards
-from chalicelib.content import PostMeta, render_comment
-from chalicelib.moderation import Submission, classify
+from chalicelib.comments.errors import CommentsClosed, InvalidComment
+from chalicelib.comments.model import Comment, make_comment, new_comment_id
+from chalicelib.comments.rules import FormSignals, Submission, check_form_age, classify
+from chalicelib.comments.store import CommentStore, Guards
+from chalicelib.posts.model import PostMeta
+from chalicelib.posts.site import SiteConfig
 from chalicelib.signing import Signing
-from chalicelib.siteconfig import SiteConfig
-
-
-class CommentsClosed(Exception):
-    """The post takes no more comments."""
-
-
-class InvalidComment(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -32,8 +23,7 @@ class Context:
     now: float
     idempotency_key: str | None = None  # API: the client's Idempotency-Key
     form_nonce: str | None = None  # form: the nonce of the page's signed form token
-    honeypot: str = ""
-    form_age: float | None = None
+    form: FormSignals | None = None  # form: the honeypot and the page's age
 
 
 def comments_open(post: PostMeta, site: SiteConfig, today: dt.date) -> bool:
@@ -52,11 +42,6 @@ def comment_on(store: CommentStore, slug: str, comment_id: str, status: str) -> 
     return comment
 
 
-def new_comment_id(now: float) -> str:
-    """20 hex digits: milliseconds then randomness, so ids sort by time."""
-    return f"{int(now * 1000):012x}{secrets.token_hex(4)}"
-
-
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
@@ -72,6 +57,22 @@ def _idempotency_digest(slug: str, ctx: Context, fingerprint: str) -> str | None
     return None
 
 
+def _position(
+    store: CommentStore, slug: str, comment_id: str, parent_id: str | None, depth: int
+) -> tuple[str, str | None, Comment | None]:
+    """Where a new comment goes: its path, its parent's id, and the parent it needs."""
+    if not parent_id:
+        return comment_id, None, None
+    parent = comment_on(store, slug, parent_id, "approved")
+    if parent is None:
+        raise InvalidComment({"parent_id": "The comment you are replying to does not exist."})
+    if parent.depth + 1 < depth:
+        return f"{parent.path}/{comment_id}", parent.id, parent
+    # Past the deepest level, a reply joins its parent's thread as a sibling.
+    siblings = parent.path.rsplit("/", 1)[0] + "/" if parent.depth else ""
+    return siblings + comment_id, parent.parent_id, parent
+
+
 def submit(
     store: CommentStore,
     signing: Signing,
@@ -85,28 +86,17 @@ def submit(
     if not comments_open(post, site, moment.date()):
         raise CommentsClosed()
     policy = site.comments
+    if ctx.form is not None:
+        check_form_age(ctx.form, policy)
     comment_id = new_comment_id(ctx.now)
-    parent = None
-    path, parent_id = comment_id, None
-    if sub.parent_id:
-        parent = comment_on(store, post.slug, sub.parent_id, "approved")
-        if parent is None:
-            raise InvalidComment({"parent_id": "The comment you are replying to does not exist."})
-        # Past the deepest level, a reply joins its parent's thread as a sibling.
-        if parent.depth + 1 >= policy.thread_depth:
-            path = parent.path.rsplit("/", 1)[0] + "/" + comment_id if parent.depth else comment_id
-            parent_id = parent.parent_id
-        else:
-            path, parent_id = f"{parent.path}/{comment_id}", parent.id
+    path, parent_id, parent = _position(
+        store, post.slug, comment_id, sub.parent_id, policy.thread_depth
+    )
     email_hash = signing.email_hash(sub.email)
     verdict = classify(
-        sub,
-        policy,
-        author_is_trusted=lambda: store.author_is_trusted(email_hash),
-        honeypot=ctx.honeypot,
-        form_age=ctx.form_age,
+        sub, policy, author_is_trusted=lambda: store.author_is_trusted(email_hash), signals=ctx.form
     )
-    comment = Comment(
+    comment = make_comment(
         id=comment_id,
         post=post.slug,
         path=path,
@@ -115,9 +105,8 @@ def submit(
         email=sub.email,
         url=sub.url,
         body=sub.body,
-        html=render_comment(sub.body),
         status=verdict.status,
-        created_at=moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        created=moment,
         email_hash=email_hash,
         client_hash=signing.keyed_hash("client", ctx.client_ip),
         notify=sub.notify,

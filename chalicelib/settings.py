@@ -36,7 +36,7 @@ def _float(name: str, default: float) -> float:
 
 
 @functools.cache
-def settings() -> Settings:
+def current() -> Settings:
     """The process's settings; cached until `reset()`."""
     return Settings(
         bucket=os.environ.get("BLOG_BUCKET", "lambdapress-local"),
@@ -61,4 +61,4 @@ def stage_names(
 
 def reset() -> None:
     """Forget cached settings (tests, and after the environment changes)."""
-    settings.cache_clear()
+    current.cache_clear()

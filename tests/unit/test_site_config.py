@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.content import ContentError
-from chalicelib.siteconfig import parse_site
+from chalicelib.posts.model import ContentError
+from chalicelib.posts.site import parse_site
 from tests.conftest import CONTENT
 
 MINIMAL = "title: T\nurl: https://blog.example.org/\n"

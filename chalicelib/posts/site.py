@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from slugify import slugify
 
-from chalicelib.content import ContentError
+from chalicelib.posts.model import ContentError
 
 SOURCE = "site.yaml"
 

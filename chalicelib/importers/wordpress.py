@@ -20,8 +20,8 @@ from urllib.parse import unquote
 import yaml
 from slugify import slugify
 
-from chalicelib.content import SLUG_RE, render_comment
-from chalicelib.moderation import valid_web_address
+from chalicelib.comments.model import make_comment
+from chalicelib.posts.model import SLUG_RE
 
 NS = {
     "wp": "http://wordpress.org/export/1.2/",
@@ -264,8 +264,6 @@ def write_posts(posts: list[WpPost], content_dir: Path, report: ImportReport) ->
 
 def import_comments(store: Any, signing: Any, posts: list[WpPost], report: ImportReport) -> None:
     """Store approved comments with their threads; ones already imported are left alone."""
-    from chalicelib.comments import Comment
-
     for post in posts:
         paths: dict[str, str] = {}
         ids: dict[str, str] = {}
@@ -276,18 +274,17 @@ def import_comments(store: Any, signing: Any, posts: list[WpPost], report: Impor
             parent_path = paths.get(parent) if parent else None  # unknown parent: top level
             path = f"{parent_path}/{cid}" if parent_path else cid
             paths[wc.wp_id], ids[wc.wp_id] = path, cid
-            comment = Comment(
+            comment = make_comment(
                 id=cid,
                 post=post.slug,
                 path=path,
                 parent_id=ids[parent] if parent and parent_path else None,
-                author=wc.author[:245],
-                email=wc.email[:100],
-                url=wc.url if len(wc.url) <= 200 and valid_web_address(wc.url) else "",
+                author=wc.author,
+                email=wc.email,
+                url=wc.url,
                 body=wc.body_markdown,
-                html=render_comment(wc.body_markdown),
                 status="approved",
-                created_at=wc.created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                created=wc.created,
                 email_hash=signing.email_hash(wc.email) if wc.email else "",
                 client_hash=signing.keyed_hash("client", wc.ip) if wc.ip else "",
             )

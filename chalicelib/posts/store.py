@@ -13,8 +13,9 @@ from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
-from chalicelib.content import Post, PostMeta, parse_post
-from chalicelib.siteconfig import SiteConfig, parse_site
+from chalicelib.posts.frontmatter import parse_post
+from chalicelib.posts.model import Post, PostMeta
+from chalicelib.posts.site import SiteConfig, parse_site
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,10 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.content import ContentError, Post, parse_post
-from chalicelib.posts import POSTS_PREFIX, SITE_KEY, PostsIndex, PostStore, post_key
-from chalicelib.siteconfig import SiteConfig, parse_site
+from chalicelib.posts.frontmatter import parse_post
+from chalicelib.posts.model import ContentError, Post
+from chalicelib.posts.site import SiteConfig, parse_site
+from chalicelib.posts.store import POSTS_PREFIX, SITE_KEY, PostsIndex, PostStore, post_key
 
 
 class PublishError(Exception):

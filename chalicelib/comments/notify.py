@@ -13,41 +13,29 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from boto3.dynamodb.types import TypeDeserializer
-
-from chalicelib.comments import CommentStore
-from chalicelib.siteconfig import SiteConfig
+from chalicelib.comments.model import Comment
+from chalicelib.comments.store import CommentStore
+from chalicelib.comments.table import stream_change
+from chalicelib.posts.site import SiteConfig
 
 log = logging.getLogger(__name__)
-_deser = TypeDeserializer()
 
 
 @dataclass(frozen=True)
 class Change:
-    """A comment item as a stream record shows it: its status before and after."""
+    """A comment as a stream record shows it, and its status before (None when new)."""
 
-    new: Mapping[str, Any]
+    comment: Comment
     old_status: str | None
 
     @property
     def status(self) -> str:
-        return str(self.new.get("status", ""))
+        return self.comment.status
 
 
 def comment_changes(records: Iterable[Mapping[str, Any]]) -> list[Change]:
     """Comment inserts and updates from raw DynamoDB stream records; other items are ignored."""
-    changes = []
-    for record in records:
-        image = record.get("dynamodb", {}).get("NewImage")
-        if record.get("eventName") not in ("INSERT", "MODIFY") or not image:
-            continue
-        new = {k: _deser.deserialize(v) for k, v in image.items()}
-        if not str(new.get("SK", "")).startswith("C#"):
-            continue
-        old = record.get("dynamodb", {}).get("OldImage") or {}
-        old_status = _deser.deserialize(old["status"]) if "status" in old else None
-        changes.append(Change(new=new, old_status=old_status))
-    return changes
+    return [Change(*found) for record in records if (found := stream_change(record))]
 
 
 @dataclass(frozen=True)
@@ -64,16 +52,16 @@ def _post_url(site: SiteConfig, slug: str, comment_id: str | None = None) -> str
 
 def moderation_email(site: SiteConfig, changes: list[Change]) -> Email | None:
     """One email for every comment of the batch that newly waits for moderation."""
-    waiting = [c.new for c in changes if c.status == "pending" and c.old_status != "pending"]
+    waiting = [c.comment for c in changes if c.status == "pending" and c.old_status != "pending"]
     if not waiting or not site.comments.moderator_emails:
         return None
     lines = [f"{len(waiting)} comment(s) on {site.title} wait for moderation:", ""]
-    for item in waiting:
-        excerpt = " ".join(str(item.get("body", "")).split())[:200]
+    for comment in waiting:
+        excerpt = " ".join(comment.body.split())[:200]
         lines += [
-            f"- {item.get('author')} on {_post_url(site, str(item.get('post')))}",
+            f"- {comment.author} on {_post_url(site, comment.post)}",
             f"  {excerpt}",
-            f'  approve: make cli ARGS="comments approve {item.get("id")}"',
+            f'  approve: make cli ARGS="comments approve {comment.id}"',
             "",
         ]
     return Email(
@@ -87,25 +75,24 @@ def reply_emails(site: SiteConfig, store: CommentStore, changes: list[Change]) -
     """Emails to the authors of comments that just got an approved reply, when they asked."""
     emails = []
     for change in changes:
-        reply = change.new
+        reply = change.comment
         if change.status != "approved" or change.old_status == "approved":
             continue
-        parent_id = reply.get("parent_id")
-        if not parent_id:
+        if not reply.parent_id:
             continue
-        parent = store.get(str(parent_id))
+        parent = store.get(reply.parent_id)
         if parent is None or not parent.notify or parent.status != "approved" or not parent.email:
             continue
-        if parent.email.lower() == str(reply.get("email", "")).lower():
+        if parent.email.lower() == reply.email.lower():
             continue  # nobody needs telling about their own reply
-        url = _post_url(site, parent.post, str(reply.get("id")))
+        url = _post_url(site, parent.post, reply.id)
         emails.append(
             Email(
                 to=(parent.email,),
-                subject=f"[{site.title}] {reply.get('author')} replied to your comment",
+                subject=f"[{site.title}] {reply.author} replied to your comment",
                 text=(
-                    f"{reply.get('author')} replied to your comment on {site.title}:\n\n"
-                    f"{' '.join(str(reply.get('body', '')).split())[:500]}\n\n"
+                    f"{reply.author} replied to your comment on {site.title}:\n\n"
+                    f"{' '.join(reply.body.split())[:500]}\n\n"
                     f"Read it and answer: {url}\n\n"
                     "You get this email because you asked to be told about replies."
                 ),

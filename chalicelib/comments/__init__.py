@@ -1,0 +1,1 @@
+"""The comment wing: model, errors, rules, service, table layout, store and notifications."""

@@ -1,0 +1,95 @@
+"""Reading a page of a post's approved comments: one Query in thread order, with the count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.comments import table as t
+from chalicelib.comments.model import Comment, CommentPage
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """Which page: the first, the one after or before a comment's path, or the one at it."""
+
+    slug: str
+    size: int
+    after: str | None = None
+    before: str | None = None
+    at: str | None = None
+
+    @property
+    def forward(self) -> bool:
+        return self.before is None
+
+    @property
+    def first(self) -> bool:
+        return self.after is None and self.before is None and self.at is None
+
+
+def _query(table: str, q: PageQuery) -> dict[str, Any]:
+    """The first page starts at the counter item, which sorts just before the comments."""
+    pk = t.post_pk(q.slug)
+    low = t.COUNT_SK if q.first else t.sort_key(q.at or "")
+    query: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
+        "FilterExpression": "attribute_not_exists(#s) OR #s = :approved",
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": {
+            ":pk": {"S": pk},
+            ":lo": {"S": low},
+            ":hi": {"S": t.COMMENTS_END},
+            ":approved": {"S": "approved"},
+        },
+        "ScanIndexForward": q.forward,
+        "ConsistentRead": True,
+        "Limit": q.size + 2,
+    }
+    start = q.after if q.forward else q.before
+    if start is not None:
+        query["ExclusiveStartKey"] = t.key(pk, t.sort_key(start))
+    return query
+
+
+def _collect(client: Any, query: dict[str, Any], size: int) -> tuple[int, list[Comment], bool]:
+    """Read until past a page's worth: (the counter or -1, the comments, whether more remain)."""
+    count, unfinished = -1, True
+    found: list[Comment] = []
+    while unfinished and len(found) <= size:
+        resp = client.query(**query)
+        for typed in resp.get("Items", []):
+            if typed["SK"]["S"] == t.COUNT_SK:
+                count = int(typed["approved"]["N"])
+            else:
+                found.append(t.comment_from_item(typed))
+        unfinished = "LastEvaluatedKey" in resp
+        if unfinished:
+            query["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    return count, found, unfinished
+
+
+def read_page(client: Any, table: str, q: PageQuery) -> CommentPage:
+    """The page `q` names; its count is -1 when the caller must read the counter itself."""
+    count, found, unfinished = _collect(client, _query(table, q), q.size)
+    more = len(found) > q.size or unfinished
+    page = found[: q.size]
+    if count < 0 and q.first:
+        count = 0  # the first page reads the counter: none means nothing was ever approved
+    if not page:
+        return CommentPage(count=count, comments=[])
+    if q.forward:
+        return CommentPage(
+            count=count,
+            comments=page,
+            next_after=page[-1].path if more else None,
+            prev_before=None if q.first else page[0].path,
+        )
+    page.reverse()
+    return CommentPage(
+        count=count,
+        comments=page,
+        next_after=page[-1].path,
+        prev_before=page[0].path if more else None,
+    )

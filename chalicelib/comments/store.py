@@ -1,0 +1,286 @@
+"""CommentStore: comments, counters, guards and reputation in one DynamoDB table.
+
+The key layout lives in comments/table.py; this module only composes reads and
+transactions from it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.comments import table as t
+from chalicelib.comments.errors import (
+    ConcurrentChange,
+    DuplicateComment,
+    IdempotencyMismatch,
+    ParentUnavailable,
+    TooFast,
+)
+from chalicelib.comments.model import STATUSES, Comment, CommentPage
+from chalicelib.comments.pages import PageQuery, read_page
+from chalicelib.comments.transaction import Transaction, cancelled, reasons
+
+_CONFLICT_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Guards:
+    """Conditions a new comment's write must meet, all in one transaction."""
+
+    duplicate_digest: str
+    client_hash: str
+    flood_seconds: int
+    idempotency_digest: str | None = None
+    request_fingerprint: str = ""
+    idempotency_ttl: int = 86400
+
+
+class CommentStore:
+    """Comments, counters, guards and reputation in one DynamoDB table."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self.client = client
+        self.table = table
+
+    # --- writes -------------------------------------------------------------
+
+    def add(
+        self, comment: Comment, guards: Guards, now: float, parent: Comment | None = None
+    ) -> Comment:
+        """Store a new comment, its guards and its count in one transaction.
+
+        Returns the stored comment: the new one, or on an idempotent retry the
+        one stored by the first attempt. Expired guards are overwritten by their
+        own conditions: TTL deletion is late (and moto never deletes).
+        """
+        seconds = int(now)
+        comment = replace(comment, duplicate_digest=guards.duplicate_digest)
+        tx = self._new_comment(comment)
+        dup = t.duplicate_key(comment.post, guards.duplicate_digest)
+        tx.put_new("duplicate", {**dup, **t.item({"comment_id": comment.id})})
+        expiry = t.item({t.TTL_ATTRIBUTE: seconds + guards.flood_seconds})
+        tx.put_unless_live("flood", {**t.rate_key(guards.client_hash), **expiry}, seconds)
+        if guards.idempotency_digest:
+            record = {
+                "comment_id": comment.id,
+                "fingerprint": guards.request_fingerprint,
+                t.TTL_ATTRIBUTE: seconds + guards.idempotency_ttl,
+            }
+            key = t.idempotency_key(guards.idempotency_digest)
+            tx.put_unless_live("idempotency", {**key, **t.item(record)}, seconds)
+        if parent is not None:
+            tx.if_status("parent", "ConditionCheck", parent, "approved")
+        if comment.status == "approved":
+            tx.count(comment, +1)
+        try:
+            self._write(tx)
+        except ClientError as exc:
+            if not cancelled(exc):
+                raise
+            return self._refusal(tx.failed(exc), guards, seconds, exc)
+        return comment
+
+    def _refusal(self, failed: set[str], guards: Guards, now: int, exc: ClientError) -> Comment:
+        """Why a new comment's transaction was cancelled, as a domain error."""
+        if "idempotency" in failed:
+            return self._replay(guards)
+        if "duplicate" in failed:
+            raise DuplicateComment() from exc
+        if "flood" in failed:
+            raise TooFast(self._retry_after(guards.client_hash, now)) from exc
+        if "parent" in failed:
+            raise ParentUnavailable() from exc
+        raise exc
+
+    def import_comment(self, comment: Comment) -> bool:
+        """Store an approved comment brought from elsewhere; False if it is already here."""
+        tx = self._new_comment(comment)
+        if comment.status == "approved":
+            tx.count(comment, +1)
+        try:
+            self._write(tx)
+        except ClientError as exc:
+            if tx.failed(exc):
+                return False
+            raise
+        return True
+
+    def _new_comment(self, comment: Comment) -> Transaction:
+        """A transaction that writes the comment and the pointer from its id, each only if new."""
+        tx = Transaction(self.table)
+        tx.put_new("comment", t.comment_item(comment))
+        tx.put_new("pointer", t.pointer_item(comment))
+        return tx
+
+    def _replay(self, guards: Guards) -> Comment:
+        digest = guards.idempotency_digest or ""
+        record = t.plain(self._item_at(t.idempotency_key(digest)) or {})
+        if record.get("fingerprint") != guards.request_fingerprint:
+            raise IdempotencyMismatch()
+        stored = self.get(record["comment_id"])
+        if stored is None:  # deleted since: the key is spent
+            raise IdempotencyMismatch()
+        return stored
+
+    def _retry_after(self, client_hash: str, now: int) -> int:
+        guard = self._item_at(t.rate_key(client_hash)) or {}
+        expires = int(guard.get(t.TTL_ATTRIBUTE, {}).get("N", now + 1))
+        return max(1, expires - now)
+
+    def set_status(self, comment_id: str, status: str) -> Comment | None:
+        """Move a comment to `status`, keeping the count exact; None if it does not exist."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        current = self.get(comment_id)
+        if current is None or current.status == status:
+            return current
+        tx = Transaction(self.table)
+        tx.if_status(
+            "comment",
+            "Update",
+            current,
+            current.status,
+            UpdateExpression="SET #s = :new, GSI1PK = :g",
+            ExpressionAttributeValues={
+                ":new": {"S": status},
+                ":g": {"S": t.status_index(status)},
+            },
+        )
+        if current.status == "approved":
+            tx.count(current, -1)
+        if status == "approved":
+            tx.count(current, +1)
+        self._transact(tx)
+        return replace(current, status=status)
+
+    def delete(self, comment_id: str) -> bool:
+        """Delete a comment with its pointer and duplicate guard; False if it does not exist."""
+        current = self.get(comment_id)
+        if current is None:
+            return False
+        tx = Transaction(self.table)
+        tx.if_status("comment", "Delete", current, current.status)
+        tx.add("pointer", "Delete", Key=t.pointer_key(current.id))
+        if current.duplicate_digest:
+            dup = t.duplicate_key(current.post, current.duplicate_digest)
+            tx.add("duplicate", "Delete", Key=dup)
+        if current.status == "approved":
+            tx.count(current, -1)
+        self._transact(tx)
+        return True
+
+    def _write(self, tx: Transaction) -> None:
+        """One transaction, retried while DynamoDB cancels it only for a conflict.
+
+        Concurrent comments on one post all update its counter item, and DynamoDB
+        cancels a transaction that collides with another (TransactionConflict);
+        botocore does not retry that. The conditions make a retry safe: it can
+        never store or count anything twice.
+        """
+        for attempt in range(_CONFLICT_RETRIES + 1):
+            try:
+                self.client.transact_write_items(TransactItems=tx.items)
+                return
+            except ClientError as exc:
+                codes = set(reasons(exc))
+                conflict_only = "TransactionConflict" in codes and codes <= {
+                    "TransactionConflict",
+                    "None",
+                }
+                if not conflict_only or attempt == _CONFLICT_RETRIES:
+                    raise
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter
+
+    def _transact(self, tx: Transaction) -> None:
+        try:
+            self._write(tx)
+        except ClientError as exc:
+            if cancelled(exc):
+                raise ConcurrentChange() from exc
+            raise
+
+    # --- reads --------------------------------------------------------------
+
+    def _item_at(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.client.get_item(
+            TableName=self.table, Key=key, ConsistentRead=True
+        ).get("Item")
+        return found
+
+    def get(self, comment_id: str) -> Comment | None:
+        pointer = self._item_at(t.pointer_key(comment_id))
+        if pointer is None:
+            return None
+        found = self._item_at(t.pointed_key(pointer))
+        return t.comment_from_item(found) if found else None
+
+    def approved_count(self, slug: str) -> int:
+        counter = self._item_at(t.count_key(slug))
+        return int(counter["approved"]["N"]) if counter else 0
+
+    def author_is_trusted(self, email_hash: str) -> bool:
+        reputation = self._item_at(t.author_key(email_hash))
+        return reputation is not None and int(reputation["approved"]["N"]) > 0
+
+    def approved_page(
+        self,
+        slug: str,
+        page_size: int,
+        after: str | None = None,
+        before: str | None = None,
+        at: str | None = None,
+    ) -> CommentPage:
+        """A page of approved comments in thread order, with the post's count.
+
+        `after`/`before` continue past a comment's path; `at` starts with one.
+        """
+        page = read_page(self.client, self.table, PageQuery(slug, page_size, after, before, at))
+        if page.count < 0:
+            page.count = self.approved_count(slug)
+        return page
+
+    def by_status(
+        self, status: str, limit: int = 50, after: dict[str, Any] | None = None
+    ) -> tuple[list[Comment], dict[str, Any] | None]:
+        """The moderation queue (or any status), newest first, from the sparse index."""
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": t.STATUS_INDEX,
+            "KeyConditionExpression": "GSI1PK = :g",
+            "ExpressionAttributeValues": {":g": {"S": t.status_index(status)}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if after:
+            query["ExclusiveStartKey"] = after
+        resp = self.client.query(**query)
+        found = [t.comment_from_item(i) for i in resp.get("Items", [])]
+        return found, resp.get("LastEvaluatedKey")
+
+    # --- privacy (CLI only: these scan) ------------------------------------
+
+    def by_email(self, email_hash: str) -> list[Comment]:
+        """Every comment stored for an email, by its keyed hash, so any spelling of its case
+        finds them. Scans: for privacy requests, never on requests."""
+        found: list[Comment] = []
+        paginator = self.client.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self.table,
+            FilterExpression="email_hash = :h",
+            ExpressionAttributeValues={":h": {"S": email_hash}},
+        ):
+            found.extend(t.comment_from_item(i) for i in page.get("Items", []) if t.is_comment(i))
+        return sorted(found, key=lambda c: c.created_at)
+
+    def erase_email(self, email_hash: str) -> int:
+        """Delete every comment and the reputation stored for an email; return how many comments."""
+        comments = self.by_email(email_hash)
+        for comment in comments:
+            self.delete(comment.id)
+        self.client.delete_item(TableName=self.table, Key=t.author_key(email_hash))
+        return len(comments)

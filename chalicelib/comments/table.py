@@ -1,0 +1,192 @@
+"""The comment table's schema and key layout, and item <-> Comment: the only place that knows them.
+
+Items (PK, SK):
+  POST#<slug>, #COUNT          the post's approved-comment counter
+  POST#<slug>, C#<path>        a comment; <path> is its thread's ids joined by "/",
+                               so one Query returns threads depth-first, oldest first
+  POST#<slug>, DUP#<digest>    guard: this email already posted this text here
+  COMMENT#<id>, COMMENT        pointer from a comment id to its post and sort key
+  AUTHOR#<email hash>, AUTHOR  reputation: how many approved comments this email has
+  RATE#<client hash>, RATE     flood guard, expires by TTL (and by its own condition)
+  IDEMP#<digest>, IDEMP        idempotency record, expires by TTL (and by its own condition)
+Index "by-status" (GSI1PK = STATUS#<status>, GSI1SK = <created_at>#<id>) is sparse:
+only comment items carry it; it is the moderation queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from chalicelib.comments.model import Comment
+
+STATUS_INDEX = "by-status"
+TTL_ATTRIBUTE = "expires_at"
+COUNT_SK = "#COUNT"
+_COMMENT_PREFIX = "C#"
+COMMENTS_END = "C$"  # "$" sorts right after "#": the end of the C# range
+
+_ser = TypeSerializer()
+_deser = TypeDeserializer()
+
+
+def table_definition(name: str) -> dict[str, Any]:
+    """The table, defined once: tests, `make run` and deployment all build it from here."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+            {"AttributeName": "GSI1PK", "AttributeType": "S"},
+            {"AttributeName": "GSI1SK", "AttributeType": "S"},
+        ],
+        "KeySchema": [
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": STATUS_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                    {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
+
+
+# --- values and keys ---------------------------------------------------------
+
+
+def item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain values to DynamoDB's typed attributes; None leaves an attribute out."""
+    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def plain(typed: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deser.deserialize(v) for k, v in typed.items()}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def post_pk(slug: str) -> str:
+    return f"POST#{slug}"
+
+
+def sort_key(path: str) -> str:
+    return _COMMENT_PREFIX + path
+
+
+def comment_key(slug: str, path: str) -> dict[str, Any]:
+    return key(post_pk(slug), sort_key(path))
+
+
+def count_key(slug: str) -> dict[str, Any]:
+    return key(post_pk(slug), COUNT_SK)
+
+
+def pointer_key(comment_id: str) -> dict[str, Any]:
+    return key(f"COMMENT#{comment_id}", "COMMENT")
+
+
+def author_key(email_hash: str) -> dict[str, Any]:
+    return key(f"AUTHOR#{email_hash}", "AUTHOR")
+
+
+def duplicate_key(slug: str, digest: str) -> dict[str, Any]:
+    return key(post_pk(slug), f"DUP#{digest}")
+
+
+def rate_key(client_hash: str) -> dict[str, Any]:
+    return key(f"RATE#{client_hash}", "RATE")
+
+
+def idempotency_key(digest: str) -> dict[str, Any]:
+    return key(f"IDEMP#{digest}", "IDEMP")
+
+
+def is_comment(typed: Mapping[str, Any]) -> bool:
+    return str(typed.get("SK", {}).get("S", "")).startswith(_COMMENT_PREFIX)
+
+
+def pointer_item(c: Comment) -> dict[str, Any]:
+    return {**pointer_key(c.id), **item({"post": c.post, "sk": sort_key(c.path)})}
+
+
+def pointed_key(pointer: Mapping[str, Any]) -> dict[str, Any]:
+    """The comment's key from its pointer item."""
+    ref = plain(pointer)
+    return key(post_pk(ref["post"]), ref["sk"])
+
+
+# --- comments ----------------------------------------------------------------
+
+
+def status_index(status: str) -> str:
+    return f"STATUS#{status}"
+
+
+def comment_item(c: Comment) -> dict[str, Any]:
+    return {
+        **comment_key(c.post, c.path),
+        **item(
+            {
+                "id": c.id,
+                "post": c.post,
+                "parent_id": c.parent_id,
+                "author": c.author,
+                "email": c.email,
+                "email_hash": c.email_hash,
+                "client_hash": c.client_hash,
+                "url": c.url or None,
+                "body": c.body,
+                "html": c.html,
+                "status": c.status,
+                "created_at": c.created_at,
+                "notify": c.notify or None,
+                "dup": c.duplicate_digest or None,
+                "GSI1PK": status_index(c.status),
+                "GSI1SK": f"{c.created_at}#{c.id}",
+            }
+        ),
+    }
+
+
+def comment_from_item(typed: Mapping[str, Any]) -> Comment:
+    data = plain(typed)
+    return Comment(
+        id=data["id"],
+        post=data["post"],
+        path=data["SK"].removeprefix(_COMMENT_PREFIX),
+        author=data["author"],
+        email=data.get("email", ""),
+        body=data["body"],
+        html=data["html"],
+        status=data["status"],
+        created_at=data["created_at"],
+        url=data.get("url", ""),
+        parent_id=data.get("parent_id"),
+        email_hash=data.get("email_hash", ""),
+        client_hash=data.get("client_hash", ""),
+        notify=bool(data.get("notify", False)),
+        duplicate_digest=data.get("dup", ""),
+    )
+
+
+def stream_change(record: Mapping[str, Any]) -> tuple[Comment, str | None] | None:
+    """A comment insert or update from a raw stream record: the comment now and its status
+    before (None when new); None for anything else."""
+    images = record.get("dynamodb", {})
+    new = images.get("NewImage")
+    if record.get("eventName") not in ("INSERT", "MODIFY") or not new or not is_comment(new):
+        return None
+    old = images.get("OldImage") or {}
+    return comment_from_item(new), (_deser.deserialize(old["status"]) if "status" in old else None)

@@ -1,0 +1,81 @@
+"""A DynamoDB transaction whose parts have names, so a cancellation says which part failed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.comments import table as t
+from chalicelib.comments.model import Comment
+
+
+class Transaction:
+    """TransactItems with a name for each part, so a cancellation says which part failed."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.items: list[dict[str, Any]] = []
+        self.names: list[str] = []
+
+    def add(self, name: str, kind: str, **spec: Any) -> None:
+        self.items.append({kind: {"TableName": self.table, **spec}})
+        self.names.append(name)
+
+    def put_new(self, name: str, typed: dict[str, Any]) -> None:
+        """A Put of an item that must not exist yet."""
+        self.add(name, "Put", Item=typed, ConditionExpression="attribute_not_exists(PK)")
+
+    def put_unless_live(self, name: str, typed: dict[str, Any], now: int) -> None:
+        """A Put of a guard that must not exist, or must have expired: TTL deletion is late."""
+        self.add(
+            name,
+            "Put",
+            Item=typed,
+            ConditionExpression="attribute_not_exists(PK) OR #exp <= :now",
+            ExpressionAttributeNames={"#exp": t.TTL_ATTRIBUTE},
+            ExpressionAttributeValues={":now": {"N": str(now)}},
+        )
+
+    def count(self, c: Comment, delta: int) -> None:
+        """The post's counter and the author's reputation move with every approval."""
+        keys = [t.count_key(c.post)] + ([t.author_key(c.email_hash)] if c.email_hash else [])
+        for k in keys:
+            self.add(
+                "count",
+                "Update",
+                Key=k,
+                UpdateExpression="ADD approved :d",
+                ExpressionAttributeValues={":d": {"N": str(delta)}},
+            )
+
+    def if_status(self, name: str, kind: str, c: Comment, status: str, **spec: Any) -> None:
+        """An operation on comment `c` that holds only while its status is `status`."""
+        names = {"#s": "status", **spec.pop("ExpressionAttributeNames", {})}
+        values = {":old": {"S": status}, **spec.pop("ExpressionAttributeValues", {})}
+        self.add(
+            name,
+            kind,
+            Key=t.comment_key(c.post, c.path),
+            ConditionExpression="#s = :old",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            **spec,
+        )
+
+    def failed(self, exc: ClientError) -> set[str]:
+        """The names of the parts whose condition failed."""
+        return {
+            name
+            for name, code in zip(self.names, reasons(exc), strict=False)
+            if code == "ConditionalCheckFailed"
+        }
+
+
+def reasons(exc: ClientError) -> list[str]:
+    """The cancellation reason of each part, in order."""
+    return [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+
+
+def cancelled(exc: ClientError) -> bool:
+    return bool(exc.response["Error"]["Code"] == "TransactionCanceledException")

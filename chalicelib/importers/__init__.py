@@ -1,0 +1,1 @@
+"""Importers from other platforms: operator tools, never on a request path."""

@@ -1,0 +1,1 @@
+"""The post wing: model, front matter, Markdown, site config, store and publishing."""

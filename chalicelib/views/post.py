@@ -1,0 +1,137 @@
+"""The post page and its comment form."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from chalicelib import deps
+from chalicelib.comments.errors import CommentError
+from chalicelib.comments.rules import form_signals, validate
+from chalicelib.comments.service import Context, submit
+from chalicelib.deps import Stores
+from chalicelib.posts.model import Post
+from chalicelib.rendering import HTML, HTML_CACHE, PRIVATE, conditional
+from chalicelib.signing import InvalidToken
+from chalicelib.views.errors import refusal
+from chalicelib.views.post_page import (
+    FormState,
+    Reader,
+    comment_location,
+    gather,
+    published,
+    render_post_page,
+    with_token,
+)
+from chalicelib.views.site import READ
+from chalicelib.views.web import client_ip, links_for, not_found_page, now, query, today
+
+bp = Blueprint(__name__)
+
+FORM = "application/x-www-form-urlencoded"
+_NO_POST = "There is no post at this address."
+_FORM_FIELDS = ("author", "email", "url", "comment", "comment_parent", "notify")
+# The form keeps WordPress's field names; the rules speak the API's.
+_TO_FORM = {"body": "comment", "parent_id": "comment_parent"}
+
+
+def _page_response(
+    stores: Stores,
+    post: Post,
+    reader: Reader,
+    form: FormState | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    request = bp.current_request
+    page = gather(stores, post, reader, today(), form)
+    if page is None:
+        return not_found_page(request, stores.site(), "That page of comments does not exist.")
+    body = render_post_page(page, links_for(request, stores.site()), stores)
+    # A page showing a reader their own pending comment must never be shared by a cache.
+    cache = PRIVATE if page.pending or form else HTML_CACHE
+    response = conditional(
+        request.headers, body, HTML, cache_control=cache, status=status, extra_headers=headers
+    )
+    return with_token(response, stores, now())
+
+
+@bp.route("/posts/{slug}", methods=READ)
+def post_page(slug: str) -> Response:
+    stores = deps.stores()
+    post = published(stores, slug, today())
+    if post is None:
+        return not_found_page(
+            bp.current_request, stores.site(), "There is no post at this address."
+        )
+    request = bp.current_request
+    reader = Reader(
+        cursor=query(request, "comments"),
+        unapproved=query(request, "unapproved"),
+        moderation_hash=query(request, "moderation-hash"),
+        reply_to=query(request, "replytocom"),
+    )
+    return _page_response(stores, post, reader)
+
+
+def _form_fields() -> dict[str, str]:
+    raw = bp.current_request.raw_body or b""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    parsed = parse_qs(text, keep_blank_values=True)
+    return {name: values[0] for name, values in parsed.items() if values}
+
+
+def _again(
+    stores: Stores,
+    post: Post,
+    form: FormState,
+    status: int,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The post page again with the reader's input and what to correct."""
+    reader = Reader(reply_to=form.values.get("comment_parent", ""))
+    return _page_response(stores, post, reader, form, status, headers)
+
+
+@bp.route("/posts/{slug}/comments", methods=["POST"], content_types=[FORM])
+def post_comment_form(slug: str) -> Response:
+    stores = deps.stores()
+    post = published(stores, slug, today())
+    if post is None:
+        return not_found_page(
+            bp.current_request, stores.site(), "There is no post at this address."
+        )
+    fields = _form_fields()
+    form = FormState(values={name: fields.get(name, "") for name in _FORM_FIELDS})
+    values = {api: form.values[name] for api, name in _TO_FORM.items()}
+    sub, errors = validate({**form.values, **values})
+    if errors:
+        form.errors = {_TO_FORM.get(k, k): v for k, v in errors.items()}
+        form.message = "Please correct the fields marked below."
+        return _again(stores, post, form, 422)
+    moment = now()
+    try:
+        token = stores.signing.read_form_token(fields.get("form_token", ""))
+        issued_at, nonce = token.issued_at, token.nonce
+    except InvalidToken:
+        issued_at, nonce = None, None
+    ctx = Context(
+        client_ip=client_ip(bp.current_request),
+        now=moment,
+        form_nonce=nonce,
+        form=form_signals(fields, issued_at, moment),
+    )
+    try:
+        comment = submit(stores.comments, stores.signing, stores.site(), post.meta, sub, ctx)
+    except CommentError as exc:
+        answer = refusal(exc)
+        if "parent_id" in answer.fields:
+            form.values["comment_parent"] = ""
+        form.errors = {_TO_FORM.get(k, k): v for k, v in answer.fields.items()}
+        form.message = answer.message
+        return _again(stores, post, form, answer.status, answer.headers)
+    location = comment_location(comment, links_for(bp.current_request, stores.site()), stores)
+    return Response(
+        body="", status_code=303, headers={"Location": location, "Cache-Control": PRIVATE}
+    )
