@@ -7,8 +7,10 @@
 
 Secrets come from the environment, never from files: BLOG_ADMIN_TOKEN and
 BLOG_SECRET_KEY are required for the first deployment and kept by later ones when
-unset. Optional: BLOG_NOTIFY_FROM and BLOG_NOTIFY_IDENTITY (SES), BLOG_DOMAIN_NAME
-and BLOG_CERTIFICATE_ARN (a custom domain, no /api prefix).
+unset. BLOG_ORIGIN_SECRET (the header CloudFront sends to API Gateway) is generated
+on the first deployment when unset, and kept. Optional: BLOG_NOTIFY_FROM and
+BLOG_NOTIFY_IDENTITY (SES), BLOG_DOMAIN_NAMES (comma-separated) and
+BLOG_CERTIFICATE_ARN (in us-east-1) for a custom domain, BLOG_ALARM_EMAIL.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import copy
 import hashlib
 import json
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -34,10 +37,14 @@ PARAMETERS = {
     "SecretKey": "BLOG_SECRET_KEY",
     "NotifyFrom": "BLOG_NOTIFY_FROM",
     "NotifyIdentity": "BLOG_NOTIFY_IDENTITY",
-    "DomainName": "BLOG_DOMAIN_NAME",
+    "OriginSecret": "BLOG_ORIGIN_SECRET",
+    "DomainNames": "BLOG_DOMAIN_NAMES",
     "CertificateArn": "BLOG_CERTIFICATE_ARN",
+    "AlarmEmail": "BLOG_ALARM_EMAIL",
 }
 REQUIRED_ON_CREATE = ("AdminToken", "SecretKey")
+# Only CloudFront and the function need to know it: made up when the stack has none.
+GENERATED = ("OriginSecret",)
 
 
 class DeployError(Exception):
@@ -61,16 +68,30 @@ def with_code_location(template: dict[str, Any], bucket: str, key: str) -> dict[
     return result
 
 
-def parameters(env: dict[str, str], stack_exists: bool) -> list[dict[str, Any]]:
-    """Stack parameters from the environment; on updates, unset ones keep their value."""
+def parameters(
+    env: dict[str, str], stack_exists: bool, previous: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """Stack parameters from the environment; on updates, unset ones keep their value.
+
+    `previous` names the deployed stack's parameters (all of them when not given): one
+    that a newer template added has no previous value to keep.
+    """
+    if env.get("BLOG_DOMAIN_NAME") and not env.get("BLOG_DOMAIN_NAMES"):
+        raise DeployError(
+            "BLOG_DOMAIN_NAME is now BLOG_DOMAIN_NAMES (comma-separated); the domain is "
+            "served by CloudFront, so BLOG_CERTIFICATE_ARN must be a certificate in us-east-1"
+        )
+    kept = (set(PARAMETERS) if previous is None else previous) if stack_exists else set()
     result: list[dict[str, Any]] = []
     for name, variable in PARAMETERS.items():
         value = env.get(variable, "")
         if value:
             result.append({"ParameterKey": name, "ParameterValue": value})
-        elif stack_exists:
+        elif name in kept:
             result.append({"ParameterKey": name, "UsePreviousValue": True})
-        elif name in REQUIRED_ON_CREATE:
+        elif name in GENERATED:
+            result.append({"ParameterKey": name, "ParameterValue": secrets.token_urlsafe(48)})
+        elif name in REQUIRED_ON_CREATE and not stack_exists:
             raise DeployError(
                 f"{variable} must be set for the first deployment "
                 f"(for example: export {variable}=$(python3 -c 'import secrets; "
@@ -132,17 +153,17 @@ def deploy(stage: str, session: Any, env: dict[str, str]) -> dict[str, str]:
     template_url = upload_artifacts(s3, bucket, build, stage)
     name = stack_name(stage)
     try:
-        cfn.describe_stacks(StackName=name)
-        exists = True
+        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        exists, previous = True, {p["ParameterKey"] for p in stack.get("Parameters", [])}
     except ClientError:
-        exists = False
+        exists, previous = False, set()
     change_set = f"deploy-{int(time.time())}"
     cfn.create_change_set(
         StackName=name,
         ChangeSetName=change_set,
         ChangeSetType="UPDATE" if exists else "CREATE",
         TemplateURL=template_url,
-        Parameters=parameters(env, exists),
+        Parameters=parameters(env, exists, previous),
         Capabilities=CAPABILITIES,
         Tags=[{"Key": "app", "Value": "lambdapress"}, {"Key": "stage", "Value": stage}],
     )

@@ -26,6 +26,7 @@ from typing import Any
 
 from chalicelib.comments.table import TTL_ATTRIBUTE, table_definition
 from chalicelib.settings import stage_names
+from tools import alarms_template, edge_template
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_DIR = ROOT / ".chalice"
@@ -146,7 +147,8 @@ def merge_template(stage: str) -> dict[str, Any]:
                                 {"Fn::Sub": "${ContentBucket.Arn}/*"},
                             ],
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
+                        },
+                        edge_template.bucket_statement(),
                     ],
                 },
             },
@@ -157,30 +159,19 @@ def merge_template(stage: str) -> dict[str, Any]:
             "UpdateReplacePolicy": "Retain",
             "Properties": _table_properties(stage),
         },
-        "ApiDomain": {
-            "Type": "AWS::ApiGateway::DomainName",
-            "Condition": "HasDomain",
+        # One name per stage: API Gateway's metrics (and so the alarms) are keyed on it.
+        "RestAPI": {
             "Properties": {
-                "DomainName": {"Ref": "DomainName"},
-                "RegionalCertificateArn": {"Ref": "CertificateArn"},
-                "EndpointConfiguration": {"Types": ["REGIONAL"]},
-                "SecurityPolicy": "TLS_1_2",
-            },
-        },
-        "ApiBasePathMapping": {
-            "Type": "AWS::ApiGateway::BasePathMapping",
-            "Condition": "HasDomain",
-            # With the site on its own domain, URLs carry no /api stage prefix.
-            "DependsOn": ["RestAPIapiStage"],
-            "Properties": {
-                "DomainName": {"Ref": "ApiDomain"},
-                "RestApiId": {"Ref": "RestAPI"},
-                "Stage": "api",
-            },
+                "Name": alarms_template.api_name(stage),
+                "DefinitionBody": {"info": {"title": alarms_template.api_name(stage)}},
+            }
         },
     }
     for function, (logical_id, role_id) in FUNCTIONS.items():
         props: dict[str, Any] = {"FunctionName": n[function], "Environment": _environment(stage)}
+        if function == "api":
+            # Only the API function compares the edge's header (chalicelib/origin.py).
+            props["Environment"]["Variables"]["BLOG_ORIGIN_SECRET"] = {"Ref": "OriginSecret"}
         if function == "notify":
             props["Events"] = {
                 "NotifyDynamodbEventSource": {
@@ -206,7 +197,7 @@ def merge_template(stage: str) -> dict[str, Any]:
                 "RetentionInDays": LOG_RETENTION_DAYS,
             },
         }
-    return {
+    template: dict[str, Any] = {
         "Parameters": {
             "AdminToken": {
                 "Type": "String",
@@ -230,29 +221,17 @@ def merge_template(stage: str) -> dict[str, Any]:
                 "Default": "example.invalid",
                 "Description": "The SES identity (domain or address) it sends as",
             },
-            "DomainName": {
-                "Type": "String",
-                "Default": "",
-                "Description": "Optional custom domain for the site",
-            },
-            "CertificateArn": {
-                "Type": "String",
-                "Default": "",
-                "Description": "ACM certificate for the domain, same region",
-            },
         },
-        "Conditions": {"HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]}},
         "Resources": resources,
         "Outputs": {
             "ContentBucketName": {"Value": {"Ref": "ContentBucket"}},
             "CommentsTableName": {"Value": {"Ref": "CommentsTable"}},
-            "CustomDomainTarget": {
-                "Condition": "HasDomain",
-                "Description": "Point the domain's DNS (CNAME or alias) here",
-                "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
-            },
         },
     }
+    for fragment in (edge_template.fragment(stage), alarms_template.fragment(stage)):
+        for section, entries in fragment.items():
+            template.setdefault(section, {}).update(entries)
+    return template
 
 
 def offline_env() -> dict[str, str]:

@@ -38,10 +38,36 @@ def test_secrets_are_required_to_create_and_kept_on_update() -> None:
         deploy.parameters({}, stack_exists=False)
     env = {"BLOG_ADMIN_TOKEN": "t" * 30, "BLOG_SECRET_KEY": "s" * 40}
     created = {p["ParameterKey"]: p for p in deploy.parameters(env, stack_exists=False)}
-    assert set(created) == {"AdminToken", "SecretKey"}
+    assert set(created) == {"AdminToken", "SecretKey", "OriginSecret"}
     updated = {p["ParameterKey"]: p for p in deploy.parameters({}, stack_exists=True)}
     assert updated["SecretKey"] == {"ParameterKey": "SecretKey", "UsePreviousValue": True}
     assert set(updated) == set(deploy.PARAMETERS)
+
+
+def test_the_origin_secret_is_generated_once_and_kept() -> None:
+    env = {"BLOG_ADMIN_TOKEN": "t" * 30, "BLOG_SECRET_KEY": "s" * 40}
+    first = {p["ParameterKey"]: p for p in deploy.parameters(env, stack_exists=False)}
+    second = {p["ParameterKey"]: p for p in deploy.parameters(env, stack_exists=False)}
+    secret = first["OriginSecret"]["ParameterValue"]
+    assert len(secret) >= 32 and secret != second["OriginSecret"]["ParameterValue"]
+    kept = {p["ParameterKey"]: p for p in deploy.parameters({}, True, {"OriginSecret"})}
+    assert kept["OriginSecret"] == {"ParameterKey": "OriginSecret", "UsePreviousValue": True}
+    given = {"BLOG_ORIGIN_SECRET": "o" * 40}
+    chosen = {p["ParameterKey"]: p for p in deploy.parameters(given, True, {"OriginSecret"})}
+    assert chosen["OriginSecret"]["ParameterValue"] == "o" * 40
+
+
+def test_an_update_keeps_only_parameters_the_deployed_stack_has() -> None:
+    previous = {"AdminToken", "SecretKey", "NotifyFrom", "NotifyIdentity", "CertificateArn"}
+    updated = {p["ParameterKey"]: p for p in deploy.parameters({}, True, previous)}
+    assert {k for k, p in updated.items() if p.get("UsePreviousValue")} == previous
+    # New ones take their defaults, except the secret, which is made up.
+    assert set(updated) - previous == {"OriginSecret"}
+
+
+def test_the_old_single_domain_variable_is_refused_with_its_new_name() -> None:
+    with pytest.raises(deploy.DeployError, match="BLOG_DOMAIN_NAMES"):
+        deploy.parameters({"BLOG_DOMAIN_NAME": "blog.example.org"}, stack_exists=True)
 
 
 def test_artifacts_go_to_a_private_encrypted_bucket(aws, tmp_path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.comments.table import STATUS_INDEX, TTL_ATTRIBUTE
-from tools import infra
+from tools import edge_policies, infra
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +86,213 @@ def test_each_role_carries_its_stages_hand_written_policy(prod) -> None:
         assert resources == [r for s in expected["Statement"] for r in s["Resource"]]
 
 
-def test_a_custom_domain_maps_the_site_without_the_stage_prefix(prod) -> None:
-    resources = prod[0]["Resources"]
-    assert resources["ApiBasePathMapping"]["Condition"] == "HasDomain"
-    assert resources["ApiBasePathMapping"]["Properties"]["Stage"] == "api"
-    assert "BasePath" not in resources["ApiBasePathMapping"]["Properties"]
-    assert resources["ApiDomain"]["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+def distribution(template: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = template["Resources"]["Distribution"]["Properties"]
+    return config["DistributionConfig"]
+
+
+def behaviour(template: dict[str, Any], path: str) -> dict[str, Any]:
+    config = distribution(template)
+    if path == "default":
+        return config["DefaultCacheBehavior"]  # type: ignore[no-any-return]
+    (found,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == path]
+    return found  # type: ignore[no-any-return]
+
+
+def cache_key(template: dict[str, Any], ref: dict[str, str]) -> dict[str, Any]:
+    policy = template["Resources"][ref["Ref"]]["Properties"]["CachePolicyConfig"]
+    return policy  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("stage", infra.STAGES)
+def test_every_stage_has_a_distribution_in_front_of_its_api(stage: str) -> None:
+    template = infra.merge_template(stage)
+    api, bucket = distribution(template)["Origins"]
+    assert api["DomainName"] == {
+        "Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    }
+    assert api["OriginPath"] == "/api"
+    assert api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert bucket["DomainName"] == {"Fn::GetAtt": ["ContentBucket", "RegionalDomainName"]}
+
+
+def test_viewers_get_https_http2_and_http3_and_compressed_answers(prod) -> None:
+    config = distribution(prod[0])
+    assert config["HttpVersion"] == "http2and3"
+    for b in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        assert b["ViewerProtocolPolicy"] == "redirect-to-https"
+        assert b["Compress"] is True
+        assert b["ResponseHeadersPolicyId"] == {"Ref": "EdgeHeadersPolicy"}
+
+
+def test_every_answer_carries_hsts(prod) -> None:
+    policy = prod[0]["Resources"]["EdgeHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    hsts = policy["SecurityHeadersConfig"]["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] >= 31536000
+    assert hsts["Override"] is True
+
+
+def test_pages_are_cached_as_the_origin_says_keyed_on_page_query_strings_only(prod) -> None:
+    page = behaviour(prod[0], "default")
+    assert page["TargetOriginId"] == "api"
+    assert page["AllowedMethods"] == ["GET", "HEAD"]
+    assert "OriginRequestPolicyId" not in page
+    policy = cache_key(prod[0], page["CachePolicyId"])
+    assert (policy["MinTTL"], policy["DefaultTTL"]) == (0, 0)  # Cache-Control decides
+    key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert key["HeadersConfig"] == {"HeaderBehavior": "none"}
+    assert key["QueryStringsConfig"]["QueryStringBehavior"] == "whitelist"
+    assert set(key["QueryStringsConfig"]["QueryStrings"]) == {
+        "page",
+        "cursor",
+        "comments",
+        "replytocom",
+        "unapproved",
+        "moderation-hash",
+    }
+
+
+def test_the_public_api_is_cached_per_cors_origin_without_cookies(prod) -> None:
+    api = behaviour(prod[0], "/api/*")
+    key = cache_key(prod[0], api["CachePolicyId"])["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Origin"]}
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin*", "/api/admin*", "/posts/*/comments", "/api/posts/*/comments"]
+)
+def test_admin_and_comment_posts_are_never_cached_and_get_the_whole_request(prod, path) -> None:
+    config = distribution(prod[0])
+    patterns = [b["PathPattern"] for b in config["CacheBehaviors"]]
+    # CloudFront takes the first match: these come before the cached /api/*.
+    assert patterns.index(path) < patterns.index("/api/*")
+    uncached = behaviour(prod[0], path)
+    assert uncached["TargetOriginId"] == "api"
+    assert uncached["CachePolicyId"] == edge_policies.CACHING_DISABLED
+    # Managed AllViewerExceptHostHeader: Authorization (allowed with caching disabled),
+    # cookies, query strings and CloudFront-Viewer-Address, but API Gateway's own Host.
+    assert uncached["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    assert {"POST", "PATCH", "DELETE", "GET"} <= set(uncached["AllowedMethods"])
+
+
+@pytest.mark.parametrize("path", ["/media/*", "/static/*"])
+def test_media_and_static_come_from_the_private_bucket_through_oac(prod, path) -> None:
+    served = behaviour(prod[0], path)
+    assert served["TargetOriginId"] == "content"
+    assert served["AllowedMethods"] == ["GET", "HEAD"]
+    (bucket,) = [o for o in distribution(prod[0])["Origins"] if o["Id"] == "content"]
+    assert bucket["OriginAccessControlId"] == {"Fn::GetAtt": ["ContentOriginAccessControl", "Id"]}
+    assert bucket["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    oac = prod[0]["Resources"]["ContentOriginAccessControl"]["Properties"]
+    assert oac["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+
+
+def test_the_bucket_admits_only_the_distribution_and_only_media_and_static(prod) -> None:
+    policy = prod[0]["Resources"]["ContentBucketPolicy"]["Properties"]["PolicyDocument"]
+    (read,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert read["Action"] == "s3:GetObject"
+    assert read["Resource"] == [
+        {"Fn::Sub": "${ContentBucket.Arn}/media/*"},
+        {"Fn::Sub": "${ContentBucket.Arn}/static/*"},
+    ]
+    source = read["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source.endswith(":distribution/${Distribution}")
+    assert set(
+        prod[0]["Resources"]["ContentBucket"]["Properties"][
+            "PublicAccessBlockConfiguration"
+        ].values()
+    ) == {True}
+
+
+def test_a_custom_domain_is_optional_with_a_us_east_1_certificate(prod) -> None:
+    template = prod[0]
+    config = distribution(template)
+    assert config["Aliases"] == {
+        "Fn::If": ["HasDomain", {"Ref": "DomainNames"}, {"Ref": "AWS::NoValue"}]
+    }
+    with_domain, without = config["ViewerCertificate"]["Fn::If"][1:]
+    assert with_domain["AcmCertificateArn"] == {"Ref": "CertificateArn"}
+    assert with_domain["SslSupportMethod"] == "sni-only"
+    assert without == {"CloudFrontDefaultCertificate": True}
+    assert config["ViewerCertificate"]["Fn::If"][0] == "HasDomain"
+    params = template["Parameters"]
+    assert params["DomainNames"] == {**params["DomainNames"], "Type": "CommaDelimitedList"}
+    assert params["DomainNames"]["Default"] == ""
+    assert "us-east-1" in params["CertificateArn"]["Description"]
+    assert ":acm:us-east-1:" in params["CertificateArn"]["AllowedPattern"]
+    assert "ApiDomain" not in template["Resources"]  # the domain is the distribution's
+
+
+def test_the_outputs_name_the_dns_record_to_create(prod) -> None:
+    outputs = prod[0]["Outputs"]
+    assert outputs["CustomDomainTarget"]["Value"] == {"Fn::GetAtt": ["Distribution", "DomainName"]}
+    assert outputs["CustomDomainHostedZoneId"]["Value"] == "Z2FDTNDATAQYW2"
+    assert outputs["CustomDomainTarget"]["Condition"] == "HasDomain"
+    assert outputs["SiteURL"]["Value"] == {"Fn::Sub": "https://${Distribution.DomainName}"}
+    assert outputs["DistributionId"]["Value"] == {"Ref": "Distribution"}
+
+
+def test_cloudfront_proves_itself_to_the_api_with_a_secret_header(prod) -> None:
+    template = prod[0]
+    (api,) = [o for o in distribution(template)["Origins"] if o["Id"] == "api"]
+    assert api["OriginCustomHeaders"] == [
+        {"HeaderName": "X-Origin-Verify", "HeaderValue": {"Ref": "OriginSecret"}}
+    ]
+    assert template["Parameters"]["OriginSecret"]["NoEcho"] is True
+    assert template["Parameters"]["OriginSecret"]["MinLength"] >= 32
+    api_env = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api_env["BLOG_ORIGIN_SECRET"] == {"Ref": "OriginSecret"}
+    notify_env = template["Resources"]["Notify"]["Properties"]["Environment"]["Variables"]
+    assert "BLOG_ORIGIN_SECRET" not in notify_env
+
+
+def alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: r["Properties"]
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+
+
+def watched(alarm: dict[str, Any]) -> tuple[str, str, str]:
+    """(namespace, metric, what): an API's name or a function's logical id."""
+    value = alarm["Dimensions"][0]["Value"]
+    return (
+        alarm["Namespace"],
+        alarm["MetricName"],
+        value["Ref"] if isinstance(value, dict) else value,
+    )
+
+
+def test_alarms_watch_the_api_each_function_and_the_stream(prod) -> None:
+    found = {watched(a) for a in alarms(prod[0]).values()}
+    assert found == {
+        ("AWS/ApiGateway", "5XXError", "lambdapress-prod"),
+        ("AWS/Lambda", "Errors", "APIHandler"),
+        ("AWS/Lambda", "Throttles", "APIHandler"),
+        ("AWS/Lambda", "Errors", "Notify"),
+        ("AWS/Lambda", "Throttles", "Notify"),
+        ("AWS/Lambda", "IteratorAge", "Notify"),
+    }
+    # API Gateway's metrics are keyed on the API's name: one per stage.
+    assert prod[0]["Resources"]["RestAPI"]["Properties"]["Name"] == "lambdapress-prod"
+
+
+def test_alarms_email_through_a_topic_only_when_an_address_is_given(prod) -> None:
+    template = prod[0]
+    topic = template["Resources"]["AlarmTopic"]
+    assert topic["Condition"] == "HasAlarmEmail"
+    assert topic["Properties"]["Subscription"] == [
+        {"Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}
+    ]
+    assert template["Conditions"]["HasAlarmEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
+    }
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""
+    for alarm in alarms(template).values():
+        assert alarm["AlarmActions"] == {
+            "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]
+        }
