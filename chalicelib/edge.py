@@ -11,7 +11,7 @@ from typing import Any
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import deps
+from chalicelib import deps, origin, settings
 from chalicelib.posts.store import NotPublished
 from chalicelib.rendering import HTML, render, security_headers
 from chalicelib.views.web import api_error, error_page
@@ -118,12 +118,28 @@ def not_published(request: Request) -> Response | None:
     return None
 
 
+def not_from_edge(request: Request) -> Response | None:
+    """On a stage behind CloudFront, a request that skipped it is refused: it would bypass
+    the cache, the edge's headers and the viewer address the flood guard keys on."""
+    secret = settings.current().origin_secret
+    if not secret or origin.from_edge(request.headers, secret):
+        return None
+    message = "Use the site's public address."
+    if _route(request).startswith("/api/"):
+        return api_error(403, "forbidden", message)
+    return bare_page(403, "Forbidden", message)
+
+
 def register(app: Chalice) -> None:
     @app.middleware("http")
     def edge(request: Request, get_response: Callable[[Request], Response]) -> Response:
         started = time.perf_counter()
         cold, _state["cold"] = _state["cold"], False
-        response = not_published(request) or normalise_error(request, get_response(request))
+        response = (
+            not_from_edge(request)
+            or not_published(request)
+            or normalise_error(request, get_response(request))
+        )
         add_cors(request, response)
         if request.method == "HEAD":
             response.body = ""  # same status and headers as GET, no body

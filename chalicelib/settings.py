@@ -20,6 +20,7 @@ class Settings:
     cache_ttl: float
     stage: str
     notify_from: str  # a verified SES identity; empty: no notification emails
+    origin_secret: str = ""  # CloudFront's X-Origin-Verify value; empty: no distribution
 
     def require_secret_key(self) -> str:
         if len(self.secret_key) < 32:
@@ -46,6 +47,7 @@ def current() -> Settings:
         cache_ttl=_float("BLOG_CACHE_TTL", 30.0),
         stage=os.environ.get("BLOG_STAGE", "local"),
         notify_from=os.environ.get("BLOG_NOTIFY_FROM", ""),
+        origin_secret=os.environ.get("BLOG_ORIGIN_SECRET", ""),
     )
 
 

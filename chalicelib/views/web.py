@@ -11,6 +11,7 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
+from chalicelib import origin, settings
 from chalicelib.posts.site import SiteConfig
 from chalicelib.rendering import HTML, conditional, render
 
@@ -25,12 +26,21 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
+def _through_edge(request: Request) -> bool:
+    """The request came through the stage's CloudFront distribution (which has one)."""
+    secret = settings.current().origin_secret
+    return bool(secret) and origin.from_edge(request.headers, secret)
+
+
 def base_path(request: Request) -> str:
-    """The prefix in front of the app's routes: "" under `chalice local`, "/api" under a stage.
+    """The prefix in front of the app's routes: "" under `chalice local` and behind the
+    distribution (its origin path adds the stage), "/api" on the stage's own URL.
 
     API Gateway's requestContext.path is the path the client asked for, stage
     prefix included; the route with its parameters filled in is what the app sees.
     """
+    if _through_edge(request):
+        return ""
     full = (request.context or {}).get("path") or ""
     route = request.path
     for name, value in (request.uri_params or {}).items():
@@ -43,8 +53,11 @@ def base_path(request: Request) -> str:
 
 
 def client_ip(request: Request) -> str:
+    """The reader's address: CloudFront's viewer address when the request provably came
+    through the distribution, else the connection's (one edge location is many readers)."""
     identity = (request.context or {}).get("identity") or {}
-    return str(identity.get("sourceIp") or "0.0.0.0")  # noqa: S104 - a value, not a bind
+    source = str(identity.get("sourceIp") or "0.0.0.0")  # noqa: S104 - a value, not a bind
+    return origin.viewer_address(request.headers, source, settings.current().origin_secret)
 
 
 def query(request: Request, name: str) -> str:
