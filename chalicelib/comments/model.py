@@ -13,6 +13,16 @@ STATUSES = ("approved", "pending", "spam", "trash")
 
 
 @dataclass(frozen=True)
+class Position:
+    """Where a comment stands in a moderation list: a cursor continues after it."""
+
+    created_at: str
+    id: str
+    post: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Comment:
     id: str
     post: str
@@ -33,6 +43,10 @@ class Comment:
     @property
     def depth(self) -> int:
         return self.path.count("/")
+
+    @property
+    def position(self) -> Position:
+        return Position(created_at=self.created_at, id=self.id, post=self.post, path=self.path)
 
     def public_dict(self) -> dict[str, Any]:
         """What anyone may see: never the email, never the client hash."""

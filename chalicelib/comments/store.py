@@ -21,8 +21,8 @@ from chalicelib.comments.errors import (
     ParentUnavailable,
     TooFast,
 )
-from chalicelib.comments.model import STATUSES, Comment, CommentPage
-from chalicelib.comments.pages import PageQuery, read_page
+from chalicelib.comments.model import STATUSES, Comment
+from chalicelib.comments.reads import CommentReads
 from chalicelib.comments.transaction import Transaction, cancelled, reasons
 
 _CONFLICT_RETRIES = 5
@@ -40,7 +40,7 @@ class Guards:
     idempotency_ttl: int = 86400
 
 
-class CommentStore:
+class CommentStore(CommentReads):
     """Comments, counters, guards and reputation in one DynamoDB table."""
 
     def __init__(self, client: Any, table: str) -> None:
@@ -204,78 +204,7 @@ class CommentStore:
                 raise ConcurrentChange() from exc
             raise
 
-    # --- reads --------------------------------------------------------------
-
-    def _item_at(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        found: dict[str, Any] | None = self.client.get_item(
-            TableName=self.table, Key=key, ConsistentRead=True
-        ).get("Item")
-        return found
-
-    def get(self, comment_id: str) -> Comment | None:
-        pointer = self._item_at(t.pointer_key(comment_id))
-        if pointer is None:
-            return None
-        found = self._item_at(t.pointed_key(pointer))
-        return t.comment_from_item(found) if found else None
-
-    def approved_count(self, slug: str) -> int:
-        counter = self._item_at(t.count_key(slug))
-        return int(counter["approved"]["N"]) if counter else 0
-
-    def author_is_trusted(self, email_hash: str) -> bool:
-        reputation = self._item_at(t.author_key(email_hash))
-        return reputation is not None and int(reputation["approved"]["N"]) > 0
-
-    def approved_page(
-        self,
-        slug: str,
-        page_size: int,
-        after: str | None = None,
-        before: str | None = None,
-        at: str | None = None,
-    ) -> CommentPage:
-        """A page of approved comments in thread order, with the post's count.
-
-        `after`/`before` continue past a comment's path; `at` starts with one.
-        """
-        page = read_page(self.client, self.table, PageQuery(slug, page_size, after, before, at))
-        if page.count < 0:
-            page.count = self.approved_count(slug)
-        return page
-
-    def by_status(
-        self, status: str, limit: int = 50, after: dict[str, Any] | None = None
-    ) -> tuple[list[Comment], dict[str, Any] | None]:
-        """The moderation queue (or any status), newest first, from the sparse index."""
-        query: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": t.STATUS_INDEX,
-            "KeyConditionExpression": "GSI1PK = :g",
-            "ExpressionAttributeValues": {":g": {"S": t.status_index(status)}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        if after:
-            query["ExclusiveStartKey"] = after
-        resp = self.client.query(**query)
-        found = [t.comment_from_item(i) for i in resp.get("Items", [])]
-        return found, resp.get("LastEvaluatedKey")
-
-    # --- privacy (CLI only: these scan) ------------------------------------
-
-    def by_email(self, email_hash: str) -> list[Comment]:
-        """Every comment stored for an email, by its keyed hash, so any spelling of its case
-        finds them. Scans: for privacy requests, never on requests."""
-        found: list[Comment] = []
-        paginator = self.client.get_paginator("scan")
-        for page in paginator.paginate(
-            TableName=self.table,
-            FilterExpression="email_hash = :h",
-            ExpressionAttributeValues={":h": {"S": email_hash}},
-        ):
-            found.extend(t.comment_from_item(i) for i in page.get("Items", []) if t.is_comment(i))
-        return sorted(found, key=lambda c: c.created_at)
+    # --- privacy -----------------------------------------------------------
 
     def erase_email(self, email_hash: str) -> int:
         """Delete every comment and the reputation stored for an email; return how many comments."""

@@ -20,7 +20,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from chalicelib.comments.model import Comment
+from chalicelib.comments.model import Comment, Position
 
 STATUS_INDEX = "by-status"
 TTL_ATTRIBUTE = "expires_at"
@@ -134,6 +134,19 @@ def status_index(status: str) -> str:
     return f"STATUS#{status}"
 
 
+def _status_sort_key(created_at: str, comment_id: str) -> str:
+    return f"{created_at}#{comment_id}"
+
+
+def status_start_key(status: str, after: Position) -> dict[str, Any]:
+    """The index key to continue a moderation list after a comment."""
+    return {
+        **comment_key(after.post, after.path),
+        "GSI1PK": {"S": status_index(status)},
+        "GSI1SK": {"S": _status_sort_key(after.created_at, after.id)},
+    }
+
+
 def comment_item(c: Comment) -> dict[str, Any]:
     return {
         **comment_key(c.post, c.path),
@@ -154,7 +167,7 @@ def comment_item(c: Comment) -> dict[str, Any]:
                 "notify": c.notify or None,
                 "dup": c.duplicate_digest or None,
                 "GSI1PK": status_index(c.status),
-                "GSI1SK": f"{c.created_at}#{c.id}",
+                "GSI1SK": _status_sort_key(c.created_at, c.id),
             }
         ),
     }

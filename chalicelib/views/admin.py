@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import wraps
 from typing import Any
 
@@ -13,7 +14,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import deps, settings
 from chalicelib.comments.errors import ConcurrentChange
-from chalicelib.comments.model import STATUSES
+from chalicelib.comments.model import STATUSES, Position
 from chalicelib.signing import InvalidToken
 from chalicelib.views.web import JSON, api_error, json_response, query
 
@@ -68,15 +69,13 @@ def list_comments() -> Response:
     scope = f"admin:{status}"
     if cursor:
         try:
-            after = deps.signing().read_cursor(scope, cursor)["k"]
-        except (InvalidToken, KeyError):
+            after = Position(**deps.signing().read_cursor(scope, cursor))
+        except (InvalidToken, TypeError):
             return api_error(400, "invalid_cursor", "The cursor is not valid for this list.")
     comments, last = deps.comments().by_status(status, int(limit_raw), after)
+    next_cursor = deps.signing().cursor(scope, asdict(last)) if last else None
     return json_response(
-        {
-            "comments": [c.admin_dict() for c in comments],
-            "next_cursor": deps.signing().cursor(scope, {"k": last}) if last else None,
-        }
+        {"comments": [c.admin_dict() for c in comments], "next_cursor": next_cursor}
     )
 
 

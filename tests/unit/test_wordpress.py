@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.importers.wordpress import WxrError, comment_id, parse_export, to_markdown
+from chalicelib.importers.wordpress import comment_id
+from chalicelib.importers.wxr import WxrError, parse_export, to_markdown
 from chalicelib.signing import Signing
 from tests.conftest import ROOT
 

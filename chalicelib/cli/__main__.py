@@ -1,0 +1,7 @@
+"""`python -m chalicelib.cli`."""
+
+import sys
+
+from chalicelib.cli import main
+
+sys.exit(main())

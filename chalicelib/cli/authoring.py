@@ -1,0 +1,104 @@
+"""Authoring commands: publish, unpublish, new, import-wordpress, status, create-resources."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+import yaml
+from slugify import slugify
+
+from chalicelib import deps, settings
+from chalicelib.cli.output import CliError, each, out
+from chalicelib.posts.model import SLUG_RE
+from chalicelib.posts.publishing import load_content, publish, unpublish
+from chalicelib.resources import create_resources
+
+
+def cmd_publish(args: argparse.Namespace) -> None:
+    content = load_content(Path(args.content))
+    if args.site_url:
+        data = yaml.safe_load(content.site_text)
+        data["url"] = args.site_url.rstrip("/")
+        content.site_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if args.dry_run:
+        out(f"{len(content.posts)} post file(s) and site.yaml are valid; nothing uploaded.")
+        return
+    report = publish(deps.posts(), content, prune=args.prune)
+    each("uploaded", report.uploaded)
+    each("removed", report.removed)
+    each("draft", report.drafts, " (not published)")
+    out(f"{report.published} post(s) published; {len(report.unchanged)} unchanged.")
+
+
+def cmd_unpublish(args: argparse.Namespace) -> None:
+    index = unpublish(deps.posts(), args.slug)
+    out(f"unpublished {args.slug}; {len(index.posts)} post(s) remain.")
+
+
+def cmd_new(args: argparse.Namespace) -> None:
+    slug = args.slug or slugify(args.title)
+    if not SLUG_RE.match(slug):
+        raise CliError(f"cannot make a slug from {args.title!r}; pass --slug")
+    path = Path(args.content) / "posts" / f"{slug}.md"
+    if path.exists():
+        raise CliError(f"{path} already exists")
+    front = {
+        "title": args.title,
+        "date": dt.date.today().isoformat(),
+        "author": args.author,
+        "category": args.category,
+        "tags": [t.strip() for t in args.tags.split(",") if t.strip()],
+        "comments": "open",
+        "draft": True,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n"
+        "Write the post here in Markdown. Set `draft: false` and run publish when it is ready.\n",
+        encoding="utf-8",
+    )
+    out(f"created {path}")
+
+
+def cmd_import_wordpress(args: argparse.Namespace) -> None:
+    from chalicelib.importers import wordpress, wxr
+
+    try:
+        xml_text = Path(args.export).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {args.export}: {exc.strerror}") from exc
+    try:
+        posts, skipped = wxr.parse_export(xml_text)
+    except wxr.WxrError as exc:
+        raise CliError(f"{args.export}: {exc}") from exc
+    report = wordpress.ImportReport(skipped=skipped)
+    wordpress.write_posts(posts, Path(args.content), report)
+    imported = [p for p in posts if (Path(args.content) / "posts" / f"{p.slug}.md").exists()]
+    if not args.no_publish:
+        publish(deps.posts(), load_content(Path(args.content)))
+        wordpress.import_comments(deps.comments(), deps.signing(), imported, report)
+    each("wrote", report.written)
+    each("kept", report.kept, " (already there)")
+    each("skipped", [f"{item.title}: {item.reason}" for item in report.skipped])
+    out(
+        f"{len(report.written)} post(s) written, {len(report.kept)} kept; "
+        f"{report.comments_added} comment(s) imported, {report.comments_present} already there."
+    )
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    index = deps.posts().index()
+    today = dt.datetime.now(dt.UTC).date()
+    out(f"{len(index.posts)} post(s) published in s3://{settings.current().bucket}:")
+    for p in index.posts:
+        when = "" if p.is_visible(today) else "  (scheduled)"
+        out(f"  {p.date}  {p.slug}{when}")
+    pending, _ = deps.comments().by_status("pending", limit=200)
+    out(f"{len(pending)} comment(s) awaiting moderation.")
+
+
+def cmd_create_resources(args: argparse.Namespace) -> None:
+    made = create_resources()
+    out("created " + ", ".join(made) if made else "bucket and table already exist")

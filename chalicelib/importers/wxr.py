@@ -1,0 +1,225 @@
+"""Read a WordPress export (WXR): published posts as Markdown, with their approved comments.
+
+Used by the CLI only (never on a request path), so its libraries are operator tools
+from requirements-dev.txt: defusedxml parses the untrusted XML safely, markdownify
+turns WordPress HTML into Markdown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+from slugify import slugify
+
+NS = {
+    "wp": "http://wordpress.org/export/1.2/",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "excerpt": "http://wordpress.org/export/1.2/excerpt/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+_BLOCK = re.compile(
+    r"^\s*<(p|div|h[1-6]|ul|ol|li|blockquote|pre|table|figure|hr|img|iframe|!--)[\s>/]", re.I
+)
+_SHORTCODE_PAIR = re.compile(r"\[(\w+)([^\]]*)\](.*?)\[/\1\]", re.S)
+_SHORTCODE_SINGLE = re.compile(r"\[(gallery|playlist|audio|video|embed)\b[^\]]*\]")
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+
+
+class WxrError(ValueError):
+    """The export cannot be imported (not WXR, or malformed XML)."""
+
+
+@dataclass
+class WpComment:
+    wp_id: str
+    parent_wp_id: str
+    author: str
+    email: str
+    url: str
+    ip: str
+    created: dt.datetime
+    body_markdown: str
+
+
+@dataclass
+class WpPost:
+    slug: str
+    title: str
+    date: dt.date
+    author: str
+    category: str
+    tags: list[str]
+    summary: str
+    body_markdown: str
+    comments_open: bool
+    comments: list[WpComment] = field(default_factory=list)
+
+    def to_file_text(self) -> str:
+        front: dict[str, Any] = {
+            "title": self.title,
+            "date": self.date.isoformat(),
+            "author": self.author,
+            "category": self.category,
+            "tags": self.tags,
+        }
+        if self.summary:
+            front["summary"] = self.summary
+        front["comments"] = "open" if self.comments_open else "closed"
+        dumped = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+        return f"---\n{dumped}---\n{self.body_markdown.strip()}\n"
+
+
+@dataclass
+class Skipped:
+    title: str
+    reason: str
+
+
+def _text(node: Any, path: str) -> str:
+    found = node.find(path, NS)
+    return (found.text or "").strip() if found is not None and found.text else ""
+
+
+def _gmt(value: str, fallback: str = "") -> dt.datetime:
+    for candidate in (value, fallback):
+        if candidate and not candidate.startswith("0000"):
+            try:
+                return dt.datetime.strptime(candidate, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+            except ValueError:
+                pass
+    raise ValueError(f"no usable date in {value!r}")
+
+
+def _autop(text: str) -> str:
+    """WordPress stores paragraphs as blank lines and adds <p> when displaying (wpautop)."""
+    chunks = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
+    out = []
+    for chunk in chunks:
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if _BLOCK.match(chunk):
+            out.append(chunk)
+        else:
+            out.append("<p>" + chunk.replace("\n", "<br>\n") + "</p>")
+    return "\n\n".join(out)
+
+
+def _shortcodes(text: str) -> str:
+    """Turn the common shortcodes into HTML; drop the ones with nothing to show."""
+
+    def pair(match: re.Match[str]) -> str:
+        name, attrs, inner = match.group(1).lower(), match.group(2), match.group(3)
+        if name in ("caption", "wp_caption"):
+            caption = _ATTR.search(attrs)
+            img = re.search(r"<img[^>]*>", inner)
+            text = re.sub(r"<a[^>]*>\s*<img[^>]*>\s*</a>|<img[^>]*>", "", inner).strip()
+            label = text or (caption.group(2) if caption and caption.group(1) == "caption" else "")
+            return f"<figure>{img.group(0) if img else ''}<figcaption>{label}</figcaption></figure>"
+        if name in ("embed", "video", "audio"):
+            url = inner.strip()
+            return f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>'
+        return inner  # unknown pair: keep what it wraps
+
+    text = _SHORTCODE_PAIR.sub(pair, text)
+    return _SHORTCODE_SINGLE.sub("", text)
+
+
+def to_markdown(wp_html: str) -> str:
+    """WordPress post or comment HTML (shortcodes, wpautop) to clean Markdown."""
+    import nh3
+    from markdownify import markdownify
+
+    # nh3 first: scripts, styles and event handlers go, content and all, before conversion.
+    prepared = nh3.clean(_autop(_shortcodes(wp_html)), link_rel=None)
+    markdown = markdownify(prepared, heading_style="ATX", bullets="-")
+    return re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
+
+
+def _slug(post_name: str, title: str) -> str:
+    slug = slugify(unquote(post_name)) if post_name else ""
+    return slug or slugify(title) or "untitled"
+
+
+def parse_export(xml_text: str) -> tuple[list[WpPost], list[Skipped]]:
+    """Published posts with their approved comments; everything else is listed as skipped."""
+    from defusedxml import ElementTree
+
+    try:
+        root = ElementTree.fromstring(xml_text)
+    except ElementTree.ParseError as exc:
+        raise WxrError(f"the export is not well-formed XML: {exc}") from exc
+    channel = root.find("channel")
+    if channel is None or channel.find("wp:wxr_version", NS) is None:
+        raise WxrError("this is not a WordPress export (no wp:wxr_version)")
+    authors = {
+        _text(a, "wp:author_login"): _text(a, "wp:author_display_name")
+        for a in channel.findall("wp:author", NS)
+    }
+    posts: list[WpPost] = []
+    skipped: list[Skipped] = []
+    for item in channel.findall("item"):
+        title = html.unescape(_text(item, "title")) or "Untitled"
+        kind, status = _text(item, "wp:post_type"), _text(item, "wp:status")
+        if kind != "post":
+            skipped.append(Skipped(title, f"a {kind or 'item'}, not a post"))
+            continue
+        if status != "publish":
+            skipped.append(Skipped(title, f"status {status or 'unknown'}"))
+            continue
+        try:
+            created = _gmt(_text(item, "wp:post_date_gmt"), _text(item, "wp:post_date"))
+        except ValueError:
+            pub = _text(item, "pubDate")
+            created = parsedate_to_datetime(pub) if pub else dt.datetime.now(dt.UTC)
+        categories = [
+            html.unescape(c.text or "")
+            for c in item.findall("category")
+            if c.get("domain") == "category" and c.text
+        ]
+        tags = [
+            html.unescape(c.text or "")
+            for c in item.findall("category")
+            if c.get("domain") == "post_tag" and c.text
+        ]
+        creator = _text(item, "dc:creator")
+        excerpt = html.unescape(re.sub(r"<[^>]+>", "", _text(item, "excerpt:encoded"))).strip()
+        post = WpPost(
+            slug=_slug(_text(item, "wp:post_name"), title),
+            title=title,
+            date=created.date(),
+            author=authors.get(creator) or creator or "Unknown",
+            category=categories[0] if categories else "Uncategorized",
+            tags=tags + categories[1:],
+            summary=" ".join(excerpt.split()),
+            body_markdown=to_markdown(_text(item, "content:encoded")),
+            comments_open=_text(item, "wp:comment_status") != "closed",
+        )
+        for node in item.findall("wp:comment", NS):
+            if _text(node, "wp:comment_approved") != "1":
+                continue
+            if _text(node, "wp:comment_type") not in ("", "comment"):
+                continue  # pingbacks and trackbacks
+            post.comments.append(
+                WpComment(
+                    wp_id=_text(node, "wp:comment_id"),
+                    parent_wp_id=_text(node, "wp:comment_parent"),
+                    author=html.unescape(_text(node, "wp:comment_author")) or "Anonymous",
+                    email=_text(node, "wp:comment_author_email"),
+                    url=_text(node, "wp:comment_author_url"),
+                    ip=_text(node, "wp:comment_author_IP"),
+                    created=_gmt(
+                        _text(node, "wp:comment_date_gmt"), _text(node, "wp:comment_date")
+                    ),
+                    body_markdown=to_markdown(_text(node, "wp:comment_content")),
+                )
+            )
+        posts.append(post)
+    return posts, skipped
