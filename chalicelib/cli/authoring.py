@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 from pathlib import Path
+from typing import Any
 
 import yaml
 from slugify import slugify
@@ -102,3 +104,53 @@ def cmd_status(args: argparse.Namespace) -> None:
 def cmd_create_resources(args: argparse.Namespace) -> None:
     made = create_resources()
     out("created " + ", ".join(made) if made else "bucket and table already exist")
+
+
+def add_parsers(sub: Any) -> None:
+    """The authoring commands' arguments."""
+    pub = sub.add_parser(
+        "publish", help="validate every post, upload what changed, rebuild the index"
+    )
+    pub.add_argument(
+        "content", nargs="?", default="content", help="content folder (default: content)"
+    )
+    pub.add_argument(
+        "--prune", action="store_true", help="unpublish posts whose files were deleted"
+    )
+    pub.add_argument("--dry-run", action="store_true", help="validate only")
+    pub.add_argument("--site-url", help="override site.yaml's url (local runs)")
+    pub.set_defaults(func=cmd_publish)
+
+    unp = sub.add_parser("unpublish", help="remove one post from the site")
+    unp.add_argument("slug", help="the post's URL name")
+    unp.set_defaults(func=cmd_unpublish)
+
+    new = sub.add_parser("new", help="scaffold a draft post with front matter")
+    new.add_argument("title", help="the post's title")
+    new.add_argument("--slug", help="the URL name (default: from the title)")
+    new.add_argument(
+        "--author", default=os.environ.get("USER", "Editor"), help="the byline (default: $USER)"
+    )
+    new.add_argument("--category", default="General", help="the post's category")
+    new.add_argument("--tags", default="", help="comma-separated")
+    new.add_argument("--content", default="content", help="content folder (default: content)")
+    new.set_defaults(func=cmd_new)
+
+    wp = sub.add_parser(
+        "import-wordpress",
+        help="bring posts and approved comments over from a WordPress export (WXR)",
+    )
+    wp.add_argument("export", help="the .xml file from Tools > Export in WordPress")
+    wp.add_argument("--content", default="content", help="where to write the posts")
+    wp.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="only write the Markdown files; publish and import comments later",
+    )
+    wp.set_defaults(func=cmd_import_wordpress)
+
+    st = sub.add_parser("status", help="what is published and what awaits moderation")
+    st.set_defaults(func=cmd_status)
+
+    res = sub.add_parser("create-resources", help="create the bucket and table (local stack)")
+    res.set_defaults(func=cmd_create_resources)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from chalicelib import deps
 from chalicelib.cli.output import CliError, out
@@ -16,34 +17,56 @@ MODERATION_ACTIONS = {
 }
 
 
+def _list(args: argparse.Namespace) -> None:
+    status = args.target or "pending"
+    comments, _ = deps.comments().by_status(status, limit=args.limit)
+    if args.json:
+        out(json.dumps([c.admin_dict() for c in comments], indent=2, ensure_ascii=False))
+        return
+    for c in comments:
+        first_line = " ".join(c.body.split())[:70]
+        out(f"{c.id}  {c.created_at}  {c.post}  {c.author} <{c.email}>  {first_line}")
+    out(f"{len(comments)} {status} comment(s).")
+
+
+def _moderate(args: argparse.Namespace) -> None:
+    status = MODERATION_ACTIONS[args.action]
+    for comment_id in _targets(args):
+        if deps.comments().set_status(comment_id, status) is None:
+            raise CliError(f"no comment {comment_id}")
+        out(f"{comment_id}: {status}")
+
+
+def _delete(args: argparse.Namespace) -> None:
+    for comment_id in _targets(args):
+        if not deps.comments().delete(comment_id):
+            raise CliError(f"no comment {comment_id}")
+        out(f"{comment_id}: deleted")
+
+
+def _export(args: argparse.Namespace) -> None:
+    found = deps.comments().by_email(deps.signing().email_hash(_target(args)))
+    out(json.dumps([c.admin_dict() for c in found], indent=2, ensure_ascii=False))
+
+
+def _erase(args: argparse.Namespace) -> None:
+    email = _target(args)
+    erased = deps.comments().erase_email(deps.signing().email_hash(email))
+    out(f"erased {erased} comment(s) and the reputation of {email}")
+
+
+_ACTIONS = {
+    "list": _list,
+    **dict.fromkeys(MODERATION_ACTIONS, _moderate),
+    "delete": _delete,
+    "export": _export,
+    "erase": _erase,
+}
+ACTIONS = tuple(_ACTIONS)
+
+
 def cmd_comments(args: argparse.Namespace) -> None:
-    store = deps.comments()
-    if args.action == "list":
-        comments, _ = store.by_status(args.target or "pending", limit=args.limit)
-        if args.json:
-            out(json.dumps([c.admin_dict() for c in comments], indent=2, ensure_ascii=False))
-            return
-        for c in comments:
-            first_line = " ".join(c.body.split())[:70]
-            out(f"{c.id}  {c.created_at}  {c.post}  {c.author} <{c.email}>  {first_line}")
-        out(f"{len(comments)} {args.target or 'pending'} comment(s).")
-    elif args.action in MODERATION_ACTIONS:
-        for comment_id in _targets(args):
-            if store.set_status(comment_id, MODERATION_ACTIONS[args.action]) is None:
-                raise CliError(f"no comment {comment_id}")
-            out(f"{comment_id}: {MODERATION_ACTIONS[args.action]}")
-    elif args.action == "delete":
-        for comment_id in _targets(args):
-            if not store.delete(comment_id):
-                raise CliError(f"no comment {comment_id}")
-            out(f"{comment_id}: deleted")
-    elif args.action == "export":
-        found = store.by_email(deps.signing().email_hash(_target(args)))
-        out(json.dumps([c.admin_dict() for c in found], indent=2, ensure_ascii=False))
-    elif args.action == "erase":
-        email = _target(args)
-        erased = store.erase_email(deps.signing().email_hash(email))
-        out(f"erased {erased} comment(s) and the reputation of {email}")
+    _ACTIONS[args.action](args)
 
 
 def _targets(args: argparse.Namespace) -> list[str]:
@@ -57,3 +80,17 @@ def _target(args: argparse.Namespace) -> str:
     if not args.target or "@" not in args.target:
         raise CliError(f"comments {args.action} needs an email address")
     return str(args.target)
+
+
+def add_parser(sub: Any) -> None:
+    """The comments command's arguments."""
+    com = sub.add_parser(
+        "comments",
+        help="moderate: list, approve, unapprove, spam, trash, delete, export EMAIL, erase EMAIL",
+    )
+    com.add_argument("action", choices=ACTIONS)
+    com.add_argument("target", nargs="?", help="a status (list), comment id(s), or an email")
+    com.add_argument("more", nargs="*", help="more comment ids")
+    com.add_argument("--limit", type=int, default=50, help="how many to list (default: 50)")
+    com.add_argument("--json", action="store_true", help="list as JSON")
+    com.set_defaults(func=cmd_comments)

@@ -148,8 +148,7 @@ def _slug(post_name: str, title: str) -> str:
     return slug or slugify(title) or "untitled"
 
 
-def parse_export(xml_text: str) -> tuple[list[WpPost], list[Skipped]]:
-    """Published posts with their approved comments; everything else is listed as skipped."""
+def _channel(xml_text: str) -> Any:
     from defusedxml import ElementTree
 
     try:
@@ -159,6 +158,64 @@ def parse_export(xml_text: str) -> tuple[list[WpPost], list[Skipped]]:
     channel = root.find("channel")
     if channel is None or channel.find("wp:wxr_version", NS) is None:
         raise WxrError("this is not a WordPress export (no wp:wxr_version)")
+    return channel
+
+
+def _terms(item: Any, domain: str) -> list[str]:
+    return [
+        html.unescape(c.text or "")
+        for c in item.findall("category")
+        if c.get("domain") == domain and c.text
+    ]
+
+
+def _created(item: Any) -> dt.datetime:
+    try:
+        return _gmt(_text(item, "wp:post_date_gmt"), _text(item, "wp:post_date"))
+    except ValueError:
+        pub = _text(item, "pubDate")
+        return parsedate_to_datetime(pub) if pub else dt.datetime.now(dt.UTC)
+
+
+def _post(item: Any, title: str, authors: dict[str, str]) -> WpPost:
+    categories, creator = _terms(item, "category"), _text(item, "dc:creator")
+    excerpt = html.unescape(re.sub(r"<[^>]+>", "", _text(item, "excerpt:encoded"))).strip()
+    return WpPost(
+        slug=_slug(_text(item, "wp:post_name"), title),
+        title=title,
+        date=_created(item).date(),
+        author=authors.get(creator) or creator or "Unknown",
+        category=categories[0] if categories else "Uncategorized",
+        tags=_terms(item, "post_tag") + categories[1:],
+        summary=" ".join(excerpt.split()),
+        body_markdown=to_markdown(_text(item, "content:encoded")),
+        comments_open=_text(item, "wp:comment_status") != "closed",
+        comments=_approved_comments(item),
+    )
+
+
+def _approved_comments(item: Any) -> list[WpComment]:
+    """Approved comments only: no pending ones, pingbacks or trackbacks."""
+    return [
+        WpComment(
+            wp_id=_text(node, "wp:comment_id"),
+            parent_wp_id=_text(node, "wp:comment_parent"),
+            author=html.unescape(_text(node, "wp:comment_author")) or "Anonymous",
+            email=_text(node, "wp:comment_author_email"),
+            url=_text(node, "wp:comment_author_url"),
+            ip=_text(node, "wp:comment_author_IP"),
+            created=_gmt(_text(node, "wp:comment_date_gmt"), _text(node, "wp:comment_date")),
+            body_markdown=to_markdown(_text(node, "wp:comment_content")),
+        )
+        for node in item.findall("wp:comment", NS)
+        if _text(node, "wp:comment_approved") == "1"
+        and _text(node, "wp:comment_type") in ("", "comment")
+    ]
+
+
+def parse_export(xml_text: str) -> tuple[list[WpPost], list[Skipped]]:
+    """Published posts with their approved comments; everything else is listed as skipped."""
+    channel = _channel(xml_text)
     authors = {
         _text(a, "wp:author_login"): _text(a, "wp:author_display_name")
         for a in channel.findall("wp:author", NS)
@@ -170,56 +227,8 @@ def parse_export(xml_text: str) -> tuple[list[WpPost], list[Skipped]]:
         kind, status = _text(item, "wp:post_type"), _text(item, "wp:status")
         if kind != "post":
             skipped.append(Skipped(title, f"a {kind or 'item'}, not a post"))
-            continue
-        if status != "publish":
+        elif status != "publish":
             skipped.append(Skipped(title, f"status {status or 'unknown'}"))
-            continue
-        try:
-            created = _gmt(_text(item, "wp:post_date_gmt"), _text(item, "wp:post_date"))
-        except ValueError:
-            pub = _text(item, "pubDate")
-            created = parsedate_to_datetime(pub) if pub else dt.datetime.now(dt.UTC)
-        categories = [
-            html.unescape(c.text or "")
-            for c in item.findall("category")
-            if c.get("domain") == "category" and c.text
-        ]
-        tags = [
-            html.unescape(c.text or "")
-            for c in item.findall("category")
-            if c.get("domain") == "post_tag" and c.text
-        ]
-        creator = _text(item, "dc:creator")
-        excerpt = html.unescape(re.sub(r"<[^>]+>", "", _text(item, "excerpt:encoded"))).strip()
-        post = WpPost(
-            slug=_slug(_text(item, "wp:post_name"), title),
-            title=title,
-            date=created.date(),
-            author=authors.get(creator) or creator or "Unknown",
-            category=categories[0] if categories else "Uncategorized",
-            tags=tags + categories[1:],
-            summary=" ".join(excerpt.split()),
-            body_markdown=to_markdown(_text(item, "content:encoded")),
-            comments_open=_text(item, "wp:comment_status") != "closed",
-        )
-        for node in item.findall("wp:comment", NS):
-            if _text(node, "wp:comment_approved") != "1":
-                continue
-            if _text(node, "wp:comment_type") not in ("", "comment"):
-                continue  # pingbacks and trackbacks
-            post.comments.append(
-                WpComment(
-                    wp_id=_text(node, "wp:comment_id"),
-                    parent_wp_id=_text(node, "wp:comment_parent"),
-                    author=html.unescape(_text(node, "wp:comment_author")) or "Anonymous",
-                    email=_text(node, "wp:comment_author_email"),
-                    url=_text(node, "wp:comment_author_url"),
-                    ip=_text(node, "wp:comment_author_IP"),
-                    created=_gmt(
-                        _text(node, "wp:comment_date_gmt"), _text(node, "wp:comment_date")
-                    ),
-                    body_markdown=to_markdown(_text(node, "wp:comment_content")),
-                )
-            )
-        posts.append(post)
+        else:
+            posts.append(_post(item, title, authors))
     return posts, skipped

@@ -57,14 +57,16 @@ def _page_response(
     return with_token(response, stores, now())
 
 
+def _no_post(stores: Stores) -> Response:
+    return not_found_page(bp.current_request, stores.site(), "There is no post at this address.")
+
+
 @bp.route("/posts/{slug}", methods=READ)
 def post_page(slug: str) -> Response:
     stores = deps.stores()
     post = published(stores, slug, today())
     if post is None:
-        return not_found_page(
-            bp.current_request, stores.site(), "There is no post at this address."
-        )
+        return _no_post(stores)
     request = bp.current_request
     reader = Reader(
         cursor=query(request, "comments"),
@@ -99,9 +101,7 @@ def post_comment_form(slug: str) -> Response:
     stores = deps.stores()
     post = published(stores, slug, today())
     if post is None:
-        return not_found_page(
-            bp.current_request, stores.site(), "There is no post at this address."
-        )
+        return _no_post(stores)
     fields = _form_fields()
     form = FormState(values={name: fields.get(name, "") for name in _FORM_FIELDS})
     values = {api: form.values[name] for api, name in _TO_FORM.items()}
