@@ -12,9 +12,10 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import deps, origin, settings
+from chalicelib.faults import Unavailable
 from chalicelib.posts.store import NotPublished
 from chalicelib.rendering import HTML, render, security_headers
-from chalicelib.views.web import api_error, error_page
+from chalicelib.views.web import ServiceUnavailable, api_error, error_page
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ _CHALICE_ERRORS = {
     415: ("unsupported_media_type", "This content type is not accepted here."),
     500: ("internal", "Something went wrong on our side. Please try again."),
 }
-_HEADINGS = {500: "Something went wrong"}
+_HEADINGS = {500: "Something went wrong", 503: "Please try again shortly"}
 _state = {"cold": True}
 PUBLISH_HINT = 'make cli ARGS="--stage STAGE publish"'
 
@@ -61,6 +62,8 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     heading = _HEADINGS.get(status, "This request cannot be handled")
     try:
         return error_page(request, deps.posts().site(), status, heading, message)
+    except Unavailable:
+        return bare_page(status, heading, message)
     except Exception:  # the failure may be the very thing the page needs
         log.exception("could not render the error page")
         return bare_page(status, heading, message)
@@ -118,6 +121,17 @@ def not_published(request: Request) -> Response | None:
     return None
 
 
+def unavailable(request: Request, fault: Unavailable) -> Response:
+    """503 with Retry-After: the reader is told to come back shortly, never shown a 500."""
+    retry = {"Retry-After": str(fault.retry_after)}
+    message = "The site cannot answer right now. Please try again in a few seconds."
+    if _route(request).startswith("/api/"):
+        return api_error(503, "unavailable", message, headers=retry)
+    response = _error_page(request, 503, message)
+    response.headers.update(retry)
+    return response
+
+
 def not_from_edge(request: Request) -> Response | None:
     """On a stage behind CloudFront, a request that skipped it is refused: it would bypass
     the cache, the edge's headers and the viewer address the flood guard keys on."""
@@ -135,11 +149,16 @@ def register(app: Chalice) -> None:
     def edge(request: Request, get_response: Callable[[Request], Response]) -> Response:
         started = time.perf_counter()
         cold, _state["cold"] = _state["cold"], False
-        response = (
-            not_from_edge(request)
-            or not_published(request)
-            or normalise_error(request, get_response(request))
-        )
+        try:
+            response = (
+                not_from_edge(request)
+                or not_published(request)
+                or normalise_error(request, get_response(request))
+            )
+        except ServiceUnavailable as exc:
+            response = unavailable(request, exc.fault)
+        except Unavailable as exc:
+            response = unavailable(request, exc)
         add_cors(request, response)
         if request.method == "HEAD":
             response.body = ""  # same status and headers as GET, no body

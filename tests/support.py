@@ -85,3 +85,45 @@ def aws_calls() -> Iterator[Counter[str]]:
 
 def json_body(response: Any) -> Any:
     return json.loads(response.body)
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+_FAULT_BODIES = {
+    "s3": b"<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>",
+    "dynamodb": b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException",'
+    b'"message":"Rate of requests exceeds the allowed throughput."}',
+}
+
+
+@contextmanager
+def aws_fault(client: Any, operation: str = "", status: int = 503) -> Iterator[list[str]]:
+    """Every request of `client` (or of one operation) is answered at the HTTP layer with
+    `status` and the service's throttling error, retries included; yields the requests seen.
+    status=0: the connection times out instead."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.exceptions import ReadTimeoutError
+
+    service = client.meta.service_model.service_id.hyphenize()
+    seen: list[str] = []
+
+    def answer(request: Any, **_: Any) -> Any:
+        seen.append(request.url)
+        if status == 0:
+            raise ReadTimeoutError(endpoint_url=request.url)
+        body = _FAULT_BODIES[service]
+        content_type = "application/xml" if service == "s3" else "application/x-amz-json-1.0"
+        return AWSResponse(request.url, status, {"Content-Type": content_type}, _Body(body))
+
+    event = f"before-send.{service}" + (f".{operation}" if operation else "")
+    client.meta.events.register(event, answer)
+    try:
+        yield seen
+    finally:
+        client.meta.events.unregister(event, answer)

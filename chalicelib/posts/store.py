@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
+from chalicelib.faults import Unavailable, unavailable_on_fault
 from chalicelib.posts.frontmatter import parse_post
 from chalicelib.posts.model import Post, PostMeta
 from chalicelib.posts.site import SiteConfig, parse_site
@@ -82,11 +83,28 @@ class S3ObjectCache:
         self._lock = threading.Lock()
 
     def get(self, key: str, parse: Callable[[str], T]) -> T | None:
-        """The parsed object at `key`, or None if there is none."""
+        """The parsed object at `key`, or None if there is none.
+
+        When S3 fails while revalidating, the copy in memory is served (stale is better
+        than nothing) until the next check; with no copy, Unavailable is raised.
+        """
         now = self._clock()
         entry = self._entries.get(key)
         if entry is not None and now - entry.checked_at < self._ttl:
             return entry.value
+        try:
+            with unavailable_on_fault("s3"):
+                return self._fetch(key, entry, now, parse)
+        except Unavailable:
+            if entry is None:
+                raise
+            log.warning("serving a stale copy of s3://%s/%s", self._bucket, key)
+            entry.checked_at = now
+            return entry.value
+
+    def _fetch(
+        self, key: str, entry: _Entry[Any] | None, now: float, parse: Callable[[str], T]
+    ) -> T | None:
         kwargs = {"Bucket": self._bucket, "Key": key}
         if entry is not None:
             kwargs["IfNoneMatch"] = entry.etag

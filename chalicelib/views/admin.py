@@ -10,13 +10,13 @@ from dataclasses import asdict
 from functools import wraps
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib import deps, settings
 from chalicelib.comments.errors import ConcurrentChange
 from chalicelib.comments.model import STATUSES, Position
 from chalicelib.signing import InvalidToken
-from chalicelib.views.web import JSON, api_error, json_response, query
+from chalicelib.views.web import JSON, Blueprint, api_error, json_response, query
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)

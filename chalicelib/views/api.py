@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib import deps
 from chalicelib.comments.errors import CommentError
@@ -20,6 +20,7 @@ from chalicelib.views.errors import refusal
 from chalicelib.views.post_page import api_cursor, read_api_cursor
 from chalicelib.views.web import (
     JSON,
+    Blueprint,
     Links,
     api_error,
     client_ip,

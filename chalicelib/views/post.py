@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib import deps
 from chalicelib.comments.errors import CommentError
 from chalicelib.comments.rules import form_signals, validate
 from chalicelib.comments.service import Context, submit
 from chalicelib.deps import Stores
+from chalicelib.faults import Unavailable
 from chalicelib.posts.model import Post
 from chalicelib.rendering import HTML, HTML_CACHE, PRIVATE, conditional
 from chalicelib.signing import InvalidToken
@@ -25,9 +26,14 @@ from chalicelib.views.post_page import (
     with_token,
 )
 from chalicelib.views.site import READ
-from chalicelib.views.web import client_ip, links_for, not_found_page, now, query, today
+from chalicelib.views.web import Blueprint, client_ip, links_for, not_found_page, now, query, today
 
 bp = Blueprint(__name__)
+
+_NOT_SAVED = (
+    "Your comment could not be saved just now. "
+    "It is kept below: please send it again in a few seconds."
+)
 
 FORM = "application/x-www-form-urlencoded"
 _NO_POST = "There is no post at this address."
@@ -49,8 +55,9 @@ def _page_response(
     if page is None:
         return not_found_page(request, stores.site(), "That page of comments does not exist.")
     body = render_post_page(page, links_for(request, stores.site()), stores)
-    # A page showing a reader their own pending comment must never be shared by a cache.
-    cache = PRIVATE if page.pending or form else HTML_CACHE
+    # A page showing a reader their own pending comment, their form, or a fault must never
+    # be shared by a cache.
+    cache = PRIVATE if page.pending or form or page.comments is None else HTML_CACHE
     response = conditional(
         request.headers, body, HTML, cache_control=cache, status=status, extra_headers=headers
     )
@@ -124,6 +131,9 @@ def post_comment_form(slug: str) -> Response:
     )
     try:
         comment = submit(stores.comments, stores.signing, stores.site(), post.meta, sub, ctx)
+    except Unavailable as exc:
+        form.message = _NOT_SAVED
+        return _again(stores, post, form, 503, {"Retry-After": str(exc.retry_after)})
     except CommentError as exc:
         answer = refusal(exc)
         if "parent_id" in answer.fields:

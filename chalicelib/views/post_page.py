@@ -14,6 +14,7 @@ from chalicelib.comments.model import Comment, CommentPage, build_threads
 from chalicelib.comments.rules import HONEYPOT_FIELD, LIMITS
 from chalicelib.comments.service import comment_on, comments_open
 from chalicelib.deps import Stores
+from chalicelib.faults import Unavailable
 from chalicelib.posts.model import Post, PostMeta
 from chalicelib.rendering import render
 from chalicelib.signing import InvalidToken
@@ -46,7 +47,7 @@ class Reader:
 @dataclass
 class PostPage:
     post: Post
-    comments: CommentPage
+    comments: CommentPage | None  # None: the comments cannot be read right now
     comments_open: bool
     form: FormState
     pending: Comment | None = None
@@ -94,25 +95,34 @@ def _pending(stores: Stores, slug: str, reader: Reader) -> Comment | None:
 def gather(
     stores: Stores, post: Post, reader: Reader, today: dt.date, form: FormState | None = None
 ) -> PostPage | None:
-    """Everything the post page shows; None when the reader's cursor is not genuine."""
-    comments = _comment_page(stores, post.slug, reader.cursor)
-    if comments is None:
-        return None
-    reply_to = comment_on(stores.comments, post.slug, reader.reply_to, "approved")
-    form = form or FormState(values={"comment_parent": reply_to.id} if reply_to else {})
-    return PostPage(
+    """Everything the post page shows; None when the reader's cursor is not genuine.
+
+    When the comments cannot be read (a DynamoDB fault), the page still shows the post and
+    the form, with the reader's input kept.
+    """
+    page = PostPage(
         post=post,
-        comments=comments,
+        comments=None,
         comments_open=comments_open(post.meta, stores.site(), today),
-        form=form,
-        pending=_pending(stores, post.slug, reader),
-        reply_to=reply_to,
+        form=form or FormState(),
     )
+    try:
+        page.comments = _comment_page(stores, post.slug, reader.cursor)
+        if page.comments is None:
+            return None
+        page.reply_to = comment_on(stores.comments, post.slug, reader.reply_to, "approved")
+        page.pending = _pending(stores, post.slug, reader)
+    except Unavailable:
+        page.comments = None
+    if form is None and page.reply_to is not None:
+        page.form.values["comment_parent"] = page.reply_to.id
+    return page
 
 
 def render_post_page(page: PostPage, links: Links, stores: Stores) -> str:
     """The post page's HTML; the form token is left as TOKEN_MARKER."""
-    site, slug, comments = links.site, page.post.slug, page.comments
+    site, slug = links.site, page.post.slug
+    comments = page.comments or CommentPage(count=0, comments=[])
 
     def comments_link(**where: str) -> str:
         cursor = stores.signing.cursor(_cursor_scope(slug), where)
@@ -131,6 +141,7 @@ def render_post_page(page: PostPage, links: Links, stores: Stores) -> str:
         newer_link=comments_link(a=comments.next_after) if comments.next_after else "",
         older_link=comments_link(b=comments.prev_before) if comments.prev_before else "",
         comments_open=page.comments_open,
+        comments_unavailable=page.comments is None,
         thread_depth=site.comments.thread_depth,
         form=page.form.values,
         errors=page.form.errors,

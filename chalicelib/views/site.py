@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib import deps
 from chalicelib.posts.model import PostMeta
 from chalicelib.rendering import FEED_CACHE, HTML, conditional, render
-from chalicelib.views.web import api_error, links_for, not_found_page, query, today
+from chalicelib.views.web import Blueprint, api_error, links_for, not_found_page, query, today
 
 bp = Blueprint(__name__)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
 from chalice.app import DynamoDBEvent
 
 from chalicelib import deps, settings
 from chalicelib.comments.notify import handle_batch
+from chalicelib.views.web import Blueprint
 
 bp = Blueprint(__name__)
 

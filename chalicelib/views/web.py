@@ -3,19 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import chalice
 from chalice import Response
-from chalice.app import Request
+from chalice.app import ChaliceUnhandledError, Request
 
 from chalicelib import origin, settings
+from chalicelib.faults import Unavailable
 from chalicelib.posts.site import SiteConfig
 from chalicelib.rendering import HTML, conditional, render
 
 JSON = "application/json"
+
+
+class ServiceUnavailable(ChaliceUnhandledError):
+    """An AWS fault carried past Chalice's own handler to the edge, which answers 503."""
+
+    def __init__(self, fault: Unavailable) -> None:
+        super().__init__(str(fault))
+        self.fault = fault
+
+
+class Blueprint(chalice.Blueprint):
+    """Chalice's Blueprint, whose views let an AWS fault through to the edge middleware
+    (Chalice would turn any other exception into its own 500)."""
+
+    def route(self, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def guarded(*args: Any, **kw: Any) -> Any:
+                try:
+                    return view(*args, **kw)
+                except Unavailable as exc:
+                    raise ServiceUnavailable(exc) from exc
+
+            register(guarded)
+            return view
+
+        return decorator
 
 
 def now() -> float:
