@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice import Chalice, Response
 from chalice.app import Request
@@ -132,6 +133,22 @@ def unavailable(request: Request, fault: Unavailable) -> Response:
     return response
 
 
+def trailing_slash(request: Request) -> Response | None:
+    """`/posts/x/` is not a second address of `/posts/x`: readers are sent to the one URL."""
+    asked = str((request.context or {}).get("path") or "")
+    if _route(request) == "/" or not asked.endswith("/") or asked == "/":
+        return None
+    if request.method not in ("GET", "HEAD"):
+        return None  # a redirect would lose the body: taken as sent
+    params: Any = request.query_params or {}
+    location = asked.rstrip("/") + ("?" + urlencode(dict(params)) if params else "")
+    return Response(
+        body="",
+        status_code=301,
+        headers={"Location": location, "Cache-Control": "public, max-age=3600"},
+    )
+
+
 def not_from_edge(request: Request) -> Response | None:
     """On a stage behind CloudFront, a request that skipped it is refused: it would bypass
     the cache, the edge's headers and the viewer address the flood guard keys on."""
@@ -152,6 +169,7 @@ def register(app: Chalice) -> None:
         try:
             response = (
                 not_from_edge(request)
+                or trailing_slash(request)
                 or not_published(request)
                 or normalise_error(request, get_response(request))
             )

@@ -61,7 +61,9 @@ class Signing:
         return self._moderation.dumps(comment_id).rsplit(".", 1)[-1]
 
     def check_moderation_hash(self, comment_id: str, digest: str) -> bool:
-        return hmac.compare_digest(self.moderation_hash(comment_id), digest)
+        # Bytes: compare_digest refuses str with non-ASCII characters, which anyone can send.
+        expected = self.moderation_hash(comment_id).encode("utf-8")
+        return hmac.compare_digest(expected, digest.encode("utf-8", "replace"))
 
     @staticmethod
     def _load(serializer: URLSafeSerializer, token: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,14 @@ class Comment:
             "status": self.status,
             "created_at": self.created_at,
         }
+
+
+_ID = re.compile(r"[0-9a-f]{20}")
+
+
+def is_comment_id(value: str) -> bool:
+    """20 hex digits, as new_comment_id and the importer make them."""
+    return bool(_ID.fullmatch(value))
 
 
 def new_comment_id(now: float) -> str:

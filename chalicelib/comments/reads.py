@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.comments import table as t
-from chalicelib.comments.model import Comment, CommentPage, Position
+from chalicelib.comments.model import Comment, CommentPage, Position, is_comment_id
 from chalicelib.comments.pages import PageQuery, read_page
 
 
@@ -22,6 +22,8 @@ class CommentReads:
         return found
 
     def get(self, comment_id: str) -> Comment | None:
+        if not is_comment_id(comment_id):
+            return None  # never ask DynamoDB with a key it would refuse (over 2 KB, say)
         pointer = self._item_at(t.pointer_key(comment_id))
         if pointer is None:
             return None

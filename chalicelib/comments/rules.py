@@ -69,10 +69,10 @@ class Verdict:
 
 def valid_web_address(url: str) -> bool:
     """An http(s) URL with a plausible host and no spaces: safe to put in an href."""
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
+    except ValueError:  # "http://[": an invalid IPv6 literal
         return False
     host = parts.hostname or ""
     return (
@@ -84,6 +84,17 @@ def valid_web_address(url: str) -> bool:
 
 def _clean(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _not_text(value: object) -> bool:
+    """A string no UTF-8 can hold: a lone surrogate, which JSON's \\ud800 can carry."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _web_address(url: str) -> tuple[str, str | None]:
@@ -114,23 +125,28 @@ def _field_errors(sub: Submission, url_error: str | None) -> dict[str, str]:
         limit = getattr(LIMITS, name)
         if len(value) > limit and name not in errors:
             errors[name] = f"This is too long: at most {limit} characters."
-    if sub.parent_id is not None and not _ID_RE.fullmatch(sub.parent_id):
+    if sub.parent_id is not None and not _ID_RE.fullmatch(sub.parent_id[:21]):
         errors["parent_id"] = "The comment you are replying to does not exist."
     return errors
 
 
 def validate(fields: Mapping[str, object]) -> tuple[Submission, dict[str, str]]:
     """Check required fields and lengths; return the submission and a message per bad field."""
-    url, url_error = _web_address(_clean(fields.get("url")))
+    names = ("author", "email", "url", "body", "parent_id")
+    not_text = [name for name in names if _not_text(fields.get(name))]
+    value = {name: "" if name in not_text else _clean(fields.get(name)) for name in names}
+    url, url_error = _web_address(value["url"])
     sub = Submission(
-        author=_clean(fields.get("author")),
-        email=_clean(fields.get("email")),
+        author=value["author"],
+        email=value["email"],
         url=url,
-        body=_clean(fields.get("body")),
-        parent_id=_clean(fields.get("parent_id")) or None,
+        body=value["body"],
+        parent_id=value["parent_id"] or None,
         notify=fields.get("notify") in (True, "1", "on", "yes", "true"),
     )
-    return sub, _field_errors(sub, url_error)
+    errors = _field_errors(sub, url_error)
+    errors.update(dict.fromkeys(not_text, "This contains characters that are not valid text."))
+    return sub, errors
 
 
 def check_form_age(signals: FormSignals, policy: CommentPolicy) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
@@ -16,7 +15,16 @@ from chalicelib import deps, settings
 from chalicelib.comments.errors import ConcurrentChange
 from chalicelib.comments.model import STATUSES, Position
 from chalicelib.signing import InvalidToken
-from chalicelib.views.web import JSON, Blueprint, api_error, json_response, query
+from chalicelib.views.web import (
+    JSON,
+    Blueprint,
+    api_error,
+    declared_json,
+    json_object,
+    json_response,
+    query,
+    whole_number,
+)
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -61,8 +69,9 @@ def list_comments() -> Response:
     status = query(bp.current_request, "status") or "pending"
     if status not in STATUSES:
         return _unknown_status()
-    limit_raw = query(bp.current_request, "limit") or "50"
-    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 200:
+    params: Any = bp.current_request.query_params or {}
+    limit = whole_number(params.get("limit", "50"), 1, 200)
+    if limit is None:
         return api_error(422, "invalid", "Invalid limit.", fields={"limit": "Must be 1 to 200."})
     after = None
     cursor = query(bp.current_request, "cursor")
@@ -72,7 +81,7 @@ def list_comments() -> Response:
             after = Position(**deps.signing().read_cursor(scope, cursor))
         except (InvalidToken, TypeError):
             return api_error(400, "invalid_cursor", "The cursor is not valid for this list.")
-    comments, last = deps.comments().by_status(status, int(limit_raw), after)
+    comments, last = deps.comments().by_status(status, limit, after)
     next_cursor = deps.signing().cursor(scope, asdict(last)) if last else None
     return json_response(
         {"comments": [c.admin_dict() for c in comments], "next_cursor": next_cursor}
@@ -82,11 +91,11 @@ def list_comments() -> Response:
 @bp.route("/api/admin/comments/{comment_id}", methods=["PATCH"], content_types=[JSON])
 @admin_only
 def update_comment(comment_id: str) -> Response:
-    try:
-        data = json.loads(bp.current_request.raw_body or b"")
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict):
+    request = bp.current_request
+    if not declared_json(request):
+        return api_error(415, "unsupported_media_type", "Send the body as application/json.")
+    data = json_object(request)
+    if data is None:
         return api_error(400, "malformed", "The body must be a JSON object.")
     status = data.get("status")
     if status not in STATUSES:

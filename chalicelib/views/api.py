@@ -24,6 +24,8 @@ from chalicelib.views.web import (
     Links,
     api_error,
     client_ip,
+    declared_json,
+    json_object,
     json_response,
     links_for,
     now,
@@ -91,14 +93,6 @@ def list_comments(slug: str) -> Response:
     return json_response(body, cache=API_CACHE)
 
 
-def _json_object() -> dict[str, Any] | None:
-    try:
-        data = json.loads(bp.current_request.raw_body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _type_errors(data: dict[str, Any]) -> dict[str, str]:
     return {
         name: "Must be a string." if name != "notify" else "Must be true or false."
@@ -110,7 +104,10 @@ def _type_errors(data: dict[str, Any]) -> dict[str, str]:
 
 @bp.route("/api/posts/{slug}/comments", methods=["POST"], content_types=[JSON])
 def create_comment(slug: str) -> Response:
-    data = _json_object()
+    request = bp.current_request
+    if not declared_json(request):
+        return api_error(415, "unsupported_media_type", "Send the body as application/json.")
+    data = json_object(request)
     if data is None:
         return api_error(400, "malformed", "The body must be a JSON object.")
     meta = _visible_meta(slug)

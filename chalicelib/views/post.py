@@ -8,7 +8,7 @@ from chalice import Response
 
 from chalicelib import deps
 from chalicelib.comments.errors import CommentError
-from chalicelib.comments.rules import form_signals, validate
+from chalicelib.comments.rules import LIMITS, form_signals, validate
 from chalicelib.comments.service import Context, submit
 from chalicelib.deps import Stores
 from chalicelib.faults import Unavailable
@@ -37,6 +37,14 @@ _NOT_SAVED = (
 
 FORM = "application/x-www-form-urlencoded"
 _NO_POST = "There is no post at this address."
+_ECHO = {
+    "author": LIMITS.author,
+    "email": LIMITS.email,
+    "url": LIMITS.url,
+    "comment": LIMITS.body_bytes,
+    "comment_parent": 20,
+    "notify": 3,
+}
 _FORM_FIELDS = ("author", "email", "url", "comment", "comment_parent", "notify")
 # The form keeps WordPress's field names; the rules speak the API's.
 _TO_FORM = {"body": "comment", "parent_id": "comment_parent"}
@@ -110,9 +118,10 @@ def post_comment_form(slug: str) -> Response:
     if post is None:
         return _no_post(stores)
     fields = _form_fields()
-    form = FormState(values={name: fields.get(name, "") for name in _FORM_FIELDS})
-    values = {api: form.values[name] for api, name in _TO_FORM.items()}
-    sub, errors = validate({**form.values, **values})
+    typed = {name: fields.get(name, "") for name in _FORM_FIELDS}
+    sub, errors = validate({**typed, **{api: typed[name] for api, name in _TO_FORM.items()}})
+    # What the reader typed comes back to them, but never more than the form can hold.
+    form = FormState(values={name: value[: _ECHO[name]] for name, value in typed.items()})
     if errors:
         form.errors = {_TO_FORM.get(k, k): v for k, v in errors.items()}
         form.message = "Please correct the fields marked below."

@@ -10,7 +10,15 @@ from chalice import Response
 from chalicelib import deps
 from chalicelib.posts.model import PostMeta
 from chalicelib.rendering import FEED_CACHE, HTML, conditional, render
-from chalicelib.views.web import Blueprint, api_error, links_for, not_found_page, query, today
+from chalicelib.views.web import (
+    Blueprint,
+    api_error,
+    links_for,
+    not_found_page,
+    query,
+    today,
+    whole_number,
+)
 
 bp = Blueprint(__name__)
 
@@ -27,19 +35,10 @@ def _not_found(message: str) -> Response:
     return not_found_page(bp.current_request, deps.posts().site(), message)
 
 
-def _page_number(raw: str, pages: int) -> int | None:
-    """A page number from the query string: ASCII digits, within the listing; else None."""
-    raw = raw or "1"
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-        return None
-    number = int(raw)
-    return number if 1 <= number <= pages else None
-
-
 def _listing(posts: list[PostMeta], template_vars: dict[str, Any]) -> Response:
     request = bp.current_request
     pages = max(1, math.ceil(len(posts) / POSTS_PER_PAGE))
-    number = _page_number(query(request, "page"), pages)
+    number = whole_number(query(request, "page") or "1", 1, pages)
     if number is None:
         return _not_found("There is no such page of posts.")
     links = links_for(request, deps.posts().site())

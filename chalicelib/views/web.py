@@ -98,6 +98,32 @@ def query(request: Request, name: str) -> str:
     return str(params.get(name) or "")
 
 
+def whole_number(raw: str, low: int, high: int) -> int | None:
+    """A number from a query string: ASCII digits within [low, high]; else None.
+
+    `"²".isdigit()` is true and int() of 5,000 digits is refused: check before converting.
+    """
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)):
+        return None
+    number = int(raw)
+    return number if low <= number <= high else None
+
+
+def json_object(request: Request) -> dict[str, Any] | None:
+    """The request's body as a JSON object; None for anything else, however hostile
+    (invalid UTF-8, nesting too deep for the parser, a top-level array)."""
+    try:
+        data = json.loads(request.raw_body or b"")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def declared_json(request: Request) -> bool:
+    """Chalice takes a body without Content-Type for JSON; the API asks for it to be said."""
+    return "content-type" in request.headers
+
+
 @dataclass(frozen=True)
 class Links:
     """Builds links for templates: relative to the request's base, or absolute from the site URL."""

@@ -45,7 +45,7 @@ def test_s3_failing_with_nothing_in_memory_answers_503_with_retry_after(client) 
     with aws_fault(deps.client("s3"), "GetObject"):
         page = client.http.get(POST)
         api = client.http.get("/api/posts")
-        tag = client.http.get("/tags/dermatology")
+        tag = client.http.get("/tags/skin-cancer")
     assert page.status_code == 503 and tag.status_code == 503
     assert int(page.headers["Retry-After"]) > 0
     assert page.headers["Content-Type"].startswith("text/html")
