@@ -88,7 +88,10 @@ def main() -> int:
     else:
         from moto.server import ThreadedMotoServer
 
+        from tools import moto_patches
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no log line per AWS call
+        moto_patches.install()  # DynamoDB under concurrency, as the README says
 
         moto_port = _free_port()
         moto_server = ThreadedMotoServer(ip_address=HOST, port=moto_port, verbose=False)
