@@ -218,3 +218,22 @@ def _bounded_stream() -> str:
 
     StreamShard.add = bounded_add  # type: ignore[method-assign]
     return f"a table's stream keeps its latest {STREAM_RECORDS_KEPT} records"
+
+
+def main(argv: list[str]) -> int:
+    """Serve a patched moto on a loopback port until killed: `python -m tools.moto_patches PORT`."""
+    import time
+
+    from moto.server import ThreadedMotoServer
+
+    install()
+    ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[0]), verbose=False).start()
+    print("ready", flush=True)
+    while True:  # SIGTERM's default action ends the process
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))
