@@ -156,7 +156,10 @@ def main() -> int:
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
-        server.wait()
+        # Not server.wait(): the kernel may deliver SIGTERM to a thread of the moto
+        # server, and a main thread blocked in waitpid would never run the handler.
+        while server.poll() is None:
+            time.sleep(0.2)
         return 0
     finally:
         if server.poll() is None:
