@@ -14,7 +14,6 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from tools.live_stack import LiveStack, rss_bytes
 
@@ -24,14 +23,9 @@ WINDOW = 100
 OTHER_POST = "reading-an-ecg-strip-quickly"  # its page's Query reads its partition, not the table
 
 
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
-def _stack_rss(pid: int) -> tuple[int, int]:
+def _stack_rss(stack: LiveStack) -> tuple[int, int]:
     """(moto and run_local, chalice local) resident bytes."""
-    return rss_bytes(pid), sum(rss_bytes(child) for child in _children(pid))
+    return rss_bytes(stack.pid), sum(rss_bytes(child) for child in stack.children())
 
 
 def _view_seconds(stack: LiveStack, views: int = 5) -> float:
@@ -61,8 +55,8 @@ def main(argv: list[str]) -> int:
             seconds.append(time.perf_counter() - started)
             statuses[code] = statuses.get(code, 0) + 1
             if n + 1 == window:
-                rss_start = _stack_rss(stack.pid)
-        rss_end = _stack_rss(stack.pid)
+                rss_start = _stack_rss(stack)
+        rss_end = _stack_rss(stack)
         view_end = _view_seconds(stack)
     finally:
         stop_seconds = stack.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -102,6 +103,7 @@ class LiveStack:
     def stop(self, sig: int = signal.SIGTERM, seconds: float = 20) -> float:
         """Signal the stack and wait for it: the seconds it took to exit (inf if killed)."""
         assert self.process is not None
+        children = self.children()
         started = time.monotonic()
         if self.process.poll() is None:
             self.process.send_signal(sig)
@@ -112,6 +114,9 @@ class LiveStack:
             self.process.kill()
             self.process.wait()
             took = float("inf")
+            for child in children:  # chalice local, which the killed stack could not stop
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
         self._drain.join(timeout=5)
         shutil.rmtree(self.workdir, ignore_errors=True)
         return took
@@ -122,6 +127,11 @@ class LiveStack:
     def __exit__(self, *exc: object) -> None:
         if self.process is not None and self.process.poll() is None:
             self.stop()
+
+    def children(self) -> list[int]:
+        """The stack's child processes (chalice local)."""
+        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        return [int(p) for p in path.read_text().split()] if path.exists() else []
 
     @property
     def pid(self) -> int:

@@ -92,9 +92,7 @@ def test_thirty_concurrent_posts_from_one_client_store_one_and_answer_429_to_the
 def test_sigterm_stops_the_stack_within_a_few_seconds_even_while_it_serves(
     stack: LiveStack,
 ) -> None:
-    chalice_local = [
-        int(pid) for pid in Path(f"/proc/{stack.pid}/task/{stack.pid}/children").read_text().split()
-    ]
+    chalice_local = stack.children()
     assert chalice_local
     busy = threading.Event()
 
