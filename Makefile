@@ -65,6 +65,7 @@ check: lint typecheck test  ## lint, types and the whole test suite
 
 bench: venv  ## benchmarks: ratios measured in one run
 	$(PY) -m tools.bench
+	$(PY) -m tools.bench_localstack
 
 cli: venv  ## the authoring and moderation CLI: make cli ARGS="publish content"
 	$(PY) -m chalicelib.cli $(ARGS)

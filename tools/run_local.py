@@ -88,7 +88,10 @@ def main() -> int:
     else:
         from moto.server import ThreadedMotoServer
 
+        from tools import moto_patches
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no log line per AWS call
+        moto_patches.install()  # DynamoDB under concurrency, as the README says
 
         moto_port = _free_port()
         moto_server = ThreadedMotoServer(ip_address=HOST, port=moto_port, verbose=False)
@@ -153,7 +156,10 @@ def main() -> int:
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
-        server.wait()
+        # Not server.wait(): the kernel may deliver SIGTERM to a thread of the moto
+        # server, and a main thread blocked in waitpid would never run the handler.
+        while server.poll() is None:
+            time.sleep(0.2)
         return 0
     finally:
         if server.poll() is None:
