@@ -37,13 +37,15 @@ _NOT_SAVED = (
 
 FORM = "application/x-www-form-urlencoded"
 _NO_POST = "There is no post at this address."
+# What the reader typed comes back to them in full when a little over a limit (so they can
+# trim it), but a field of megabytes is cut: the page must not grow with an attack.
 _ECHO = {
-    "author": LIMITS.author,
-    "email": LIMITS.email,
-    "url": LIMITS.url,
-    "comment": LIMITS.body_bytes,
-    "comment_parent": 20,
-    "notify": 3,
+    "author": 4 * LIMITS.author,
+    "email": 4 * LIMITS.email,
+    "url": 4 * LIMITS.url,
+    "comment": 2 * LIMITS.body_bytes,
+    "comment_parent": 40,
+    "notify": 8,
 }
 _FORM_FIELDS = ("author", "email", "url", "comment", "comment_parent", "notify")
 # The form keeps WordPress's field names; the rules speak the API's.
@@ -120,7 +122,6 @@ def post_comment_form(slug: str) -> Response:
     fields = _form_fields()
     typed = {name: fields.get(name, "") for name in _FORM_FIELDS}
     sub, errors = validate({**typed, **{api: typed[name] for api, name in _TO_FORM.items()}})
-    # What the reader typed comes back to them, but never more than the form can hold.
     form = FormState(values={name: value[: _ECHO[name]] for name, value in typed.items()})
     if errors:
         form.errors = {_TO_FORM.get(k, k): v for k, v in errors.items()}
