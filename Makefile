@@ -12,7 +12,8 @@ CHROMIUM ?= /usr/bin/chromium
 .PHONY: help venv wheelhouse package deploy run test test-fast check lint typecheck bench cli package deploy chromium clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' -e 's/\$$(PORT)/$(PORT)/g' \
+		| column -t -s $$'\t'
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11, as on Lambda)"; exit 1; }
