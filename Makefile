@@ -1,12 +1,16 @@
 # lambdapress: every entry point an author, operator or CI needs.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The Lambda runtime's version: the venv, the bundle's wheels and the template's runtime
+# (Chalice takes it from the Python that runs `chalice package`) all follow it.
+PYTHON_VERSION := 3.13
+PYTHON ?= python$(PYTHON_VERSION)
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAGE ?= dev
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+IS_PYTHON_VERSION := import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")
 
 .DEFAULT_GOAL := help
 .PHONY: help venv wheelhouse package deploy run test test-fast check lint typecheck bench cli package deploy chromium clean
@@ -15,27 +19,32 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' -e 's/\$$(PORT)/$(PORT)/g' \
 		| column -t -s $$'\t'
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11, as on Lambda)"; exit 1; }
+# A venv of another Python (say, from before the move to 3.13) is replaced.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c '$(IS_PYTHON_VERSION)' 2>/dev/null \
+		|| { echo "error: $(PYTHON) does not run Python $(PYTHON_VERSION), which the project needs (as on Lambda)."; \
+		     echo "       With pyenv: pyenv install $(PYTHON_VERSION); or set PYTHON=/path/to/python$(PYTHON_VERSION)."; exit 1; }
+	@if [ -x $(PY) ] && ! $(PY) -c '$(IS_PYTHON_VERSION)'; then \
+		echo "Replacing $(VENV) (not Python $(PYTHON_VERSION))"; rm -rf $(VENV); fi
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet pip==26.2.1  # chalice 1.34 packages with pip<26.3
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-venv: $(BIN)/.installed  ## create the virtualenv with pinned dependencies
+venv: $(VENV)/.installed  ## create the virtualenv with pinned dependencies
 
 # Wheels for the Lambda platform, fetched once with the other packages, so that
 # `chalice package` (and the bundle test) build offline.
 WHEELHOUSE := .wheelhouse
-$(WHEELHOUSE)/.fetched: requirements.txt | $(BIN)/.installed
+$(WHEELHOUSE)/.fetched-$(PYTHON_VERSION): requirements.txt | $(VENV)/.installed
 	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE)
 	for platform in manylinux2014_x86_64 manylinux2014_aarch64; do \
 		$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE) --only-binary=:all: \
-			--platform $$platform --implementation cp --python-version 3.11 || exit 1; \
+			--platform $$platform --implementation cp --python-version $(PYTHON_VERSION) || exit 1; \
 	done
 	touch $@
 
-wheelhouse: $(WHEELHOUSE)/.fetched  ## Lambda wheels for offline packaging
+wheelhouse: $(WHEELHOUSE)/.fetched-$(PYTHON_VERSION)  ## Lambda wheels for offline packaging
 
 run: venv  ## serve the site with sample content on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) -m tools.run_local
