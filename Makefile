@@ -1,42 +1,58 @@
 # lambdapress: every entry point an author, operator or CI needs.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The Lambda runtime's version: the venv, the bundle's wheels and the template's runtime
+# (Chalice takes it from the Python that runs `chalice package`) all follow it.
+PYTHON_VERSION := 3.13
+PYTHON ?= python$(PYTHON_VERSION)
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAGE ?= dev
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+IS_PYTHON_VERSION := import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv wheelhouse package deploy run test test-fast check lint typecheck bench cli package deploy chromium clean
+.PHONY: help venv venv-run wheelhouse package deploy run test test-fast check lint typecheck bench cli chromium clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' -e 's/\$$(PORT)/$(PORT)/g' \
+		| column -t -s $$'\t'
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11, as on Lambda)"; exit 1; }
+# Two stamps, so that `make run` installs only what it needs and `make test` adds the rest.
+# A venv of another Python (say, from before the move to 3.13) is replaced.
+$(VENV)/.run-installed: requirements.txt requirements-run.txt
+	@$(PYTHON) -c '$(IS_PYTHON_VERSION)' 2>/dev/null \
+		|| { echo "error: $(PYTHON) does not run Python $(PYTHON_VERSION), which the project needs (as on Lambda)."; \
+		     echo "       With pyenv: pyenv install $(PYTHON_VERSION); or set PYTHON=/path/to/python$(PYTHON_VERSION)."; exit 1; }
+	@if [ -x $(PY) ] && ! $(PY) -c '$(IS_PYTHON_VERSION)'; then \
+		echo "Replacing $(VENV) (not Python $(PYTHON_VERSION))"; rm -rf $(VENV); fi
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet pip==26.2.1  # chalice 1.34 packages with pip<26.3
+	$(PY) -m pip install --quiet -r requirements-run.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.run-installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-venv: $(BIN)/.installed  ## create the virtualenv with pinned dependencies
+venv-run: $(VENV)/.run-installed  ## the virtualenv for run, cli, bench, package and deploy
+venv: $(VENV)/.dev-installed  ## the virtualenv with every pinned dependency, test tools included
 
 # Wheels for the Lambda platform, fetched once with the other packages, so that
 # `chalice package` (and the bundle test) build offline.
 WHEELHOUSE := .wheelhouse
-$(WHEELHOUSE)/.fetched: requirements.txt | $(BIN)/.installed
+$(WHEELHOUSE)/.fetched-$(PYTHON_VERSION): requirements.txt | $(VENV)/.run-installed
 	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE)
 	for platform in manylinux2014_x86_64 manylinux2014_aarch64; do \
 		$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELHOUSE) --only-binary=:all: \
-			--platform $$platform --implementation cp --python-version 3.11 || exit 1; \
+			--platform $$platform --implementation cp --python-version $(PYTHON_VERSION) || exit 1; \
 	done
 	touch $@
 
-wheelhouse: $(WHEELHOUSE)/.fetched  ## Lambda wheels for offline packaging
+wheelhouse: $(WHEELHOUSE)/.fetched-$(PYTHON_VERSION)  ## Lambda wheels for offline packaging
 
-run: venv  ## serve the site with sample content on http://127.0.0.1:$(PORT)
+run: venv-run  ## serve the site with sample content on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) -m tools.run_local
 
 chromium:  ## find Debian's Chromium for browser tests, installing it when root
@@ -63,14 +79,14 @@ typecheck: venv  ## mypy
 
 check: lint typecheck test  ## lint, types and the whole test suite
 
-bench: venv  ## benchmarks: ratios measured in one run
+bench: venv-run  ## benchmarks: ratios measured in one run
 	$(PY) -m tools.bench
 	$(PY) -m tools.bench_localstack
 
-cli: venv  ## the authoring and moderation CLI: make cli ARGS="publish content"
+cli: venv-run  ## the authoring and moderation CLI: make cli ARGS="publish content"
 	$(PY) -m chalicelib.cli $(ARGS)
 
-package: venv wheelhouse  ## build every deployable artifact offline: make package STAGE=prod
+package: venv-run wheelhouse  ## build every deployable artifact offline: make package STAGE=prod
 	$(PY) -m tools.infra package --stage $(STAGE)
 
 deploy: package  ## deploy a stage to the AWS account of your credentials: make deploy STAGE=prod

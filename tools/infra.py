@@ -35,6 +35,9 @@ STAGES = ("dev", "prod")
 # Chalice's logical ids for the two functions and their roles.
 FUNCTIONS = {"api": ("APIHandler", "ApiHandlerRole"), "notify": ("Notify", "NotifyRole")}
 LOG_RETENTION_DAYS = 30
+# Chalice writes the runtime of the Python that runs it (python3.13) into the template, and
+# the Makefile fetches the bundle's wheels for this version: packaging on another is refused.
+LAMBDA_PYTHON = (3, 13)
 
 
 def names(stage: str) -> dict[str, str]:
@@ -249,6 +252,11 @@ def offline_env() -> dict[str, str]:
 
 def package(stage: str, project: Path = ROOT, out: Path | None = None) -> Path:
     """Build every deployable artifact of a stage into build/<stage>/; return that folder."""
+    if sys.version_info[:2] != LAMBDA_PYTHON:
+        raise SystemExit(
+            f"error: packaging needs Python {'.'.join(map(str, LAMBDA_PYTHON))} (the Lambda "
+            f"runtime), not {sys.version.split()[0]}: run `make package`, which uses the venv"
+        )
     out = out or BUILD / stage
     out.mkdir(parents=True, exist_ok=True)
     merge = out.parent / f"resources-{stage}.json"

@@ -69,6 +69,18 @@ def test_functions_run_on_arm64_with_timeouts_inside_api_gateways(prod) -> None:
         assert prod[0]["Parameters"][name]["NoEcho"] is True
 
 
+def test_functions_run_on_python_3_13_and_the_bundle_carries_its_binaries(prod) -> None:
+    resources = prod[0]["Resources"]
+    runtimes = {
+        resources[logical_id]["Properties"]["Runtime"] for logical_id, _ in infra.FUNCTIONS.values()
+    }
+    assert runtimes == {"python3.13"}  # Lambda deprecates python3.11 on 2027-06-30
+    with zipfile.ZipFile(prod[1] / "deployment.zip") as zf:
+        extensions = [n for n in zf.namelist() if n.endswith(".so") and "abi3" not in n]
+    assert extensions, "no version-specific compiled modules (PyYAML, MarkupSafe) in the bundle"
+    assert all(n.endswith(".cpython-313-aarch64-linux-gnu.so") for n in extensions), extensions
+
+
 def test_the_bundle_carries_arm64_binaries(prod) -> None:
     with zipfile.ZipFile(prod[1] / "deployment.zip") as zf:
         nh3 = zf.read("nh3/nh3.abi3.so")
