@@ -32,7 +32,7 @@ _built: dict[str, Any] = {}
 _lock = threading.RLock()  # factories build their own dependencies
 
 
-def _get(name: str, factory: Callable[[], T]) -> T:
+def _get[T](name: str, factory: Callable[[], T]) -> T:
     try:
         return _built[name]
     except KeyError:

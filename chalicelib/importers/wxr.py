@@ -1,8 +1,8 @@
 """Read a WordPress export (WXR): published posts as Markdown, with their approved comments.
 
-Used by the CLI only (never on a request path), so its libraries are operator tools
-from requirements-dev.txt: defusedxml parses the untrusted XML safely, markdownify
-turns WordPress HTML into Markdown.
+Used by the CLI only (never on a request path), so its libraries come from
+requirements-run.txt, not the Lambda bundle: defusedxml parses the untrusted XML safely,
+markdownify turns WordPress HTML into Markdown.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 
 @dataclass
-class _Entry(Generic[T]):
+class _Entry[T]:
     value: T
     etag: str
     checked_at: float
