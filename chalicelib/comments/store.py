@@ -139,24 +139,41 @@ class CommentStore(CommentReads):
         current = self.get(comment_id)
         if current is None or current.status == status:
             return current
+        updated = replace(current, status=status)
         tx = Transaction(self.table)
-        tx.if_status(
-            "comment",
-            "Update",
-            current,
-            current.status,
-            UpdateExpression="SET #s = :new, GSI1PK = :g",
-            ExpressionAttributeValues={
-                ":new": {"S": status},
-                ":g": {"S": t.status_index(status)},
-            },
-        )
+        if t.partition(updated) == t.partition(current):
+            tx.if_status(
+                "comment",
+                "Update",
+                current,
+                current.status,
+                UpdateExpression="SET #s = :new, GSI1PK = :g",
+                ExpressionAttributeValues={
+                    ":new": {"S": status},
+                    ":g": {"S": t.status_index(status)},
+                },
+            )
+        else:
+            self._move(tx, current, updated)
         if current.status == "approved":
             tx.count(current, -1)
         if status == "approved":
             tx.count(current, +1)
         self._transact(tx)
-        return replace(current, status=status)
+        return updated
+
+    @staticmethod
+    def _move(tx: Transaction, current: Comment, updated: Comment) -> None:
+        """Into or out of the post's partition: the item moves, and its pointer with it."""
+        tx.if_status("comment", "Delete", current, current.status)
+        tx.put_new("moved", t.comment_item(updated))
+        tx.add(
+            "pointer",
+            "Update",
+            Key=t.pointer_key(current.id),
+            UpdateExpression="SET pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": t.partition(updated)}},
+        )
 
     def delete(self, comment_id: str) -> bool:
         """Delete a comment with its pointer and duplicate guard; False if it does not exist."""

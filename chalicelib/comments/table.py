@@ -2,10 +2,12 @@
 
 Items (PK, SK):
   POST#<slug>, #COUNT          the post's approved-comment counter
-  POST#<slug>, C#<path>        a comment; <path> is its thread's ids joined by "/",
+  POST#<slug>, C#<path>        an approved comment; <path> is its thread's ids joined by "/",
                                so one Query returns threads depth-first, oldest first
+  HELD#<slug>, C#<path>        a comment readers do not see (pending, spam, trash): held
+                               apart, so a flood of spam never costs a page a single read
   POST#<slug>, DUP#<digest>    guard: this email already posted this text here
-  COMMENT#<id>, COMMENT        pointer from a comment id to its post and sort key
+  COMMENT#<id>, COMMENT        pointer from a comment id to its partition and sort key
   AUTHOR#<email hash>, AUTHOR  reputation: how many approved comments this email has
   RATE#<client hash>, RATE     flood guard, expires by TTL (and by its own condition)
   IDEMP#<digest>, IDEMP        idempotency record, expires by TTL (and by its own condition)
@@ -85,7 +87,21 @@ def sort_key(path: str) -> str:
     return _COMMENT_PREFIX + path
 
 
-def comment_key(slug: str, path: str) -> dict[str, Any]:
+def held_pk(slug: str) -> str:
+    return f"HELD#{slug}"
+
+
+def partition(c: Comment) -> str:
+    """Approved comments share the post's partition with its counter; the rest are held apart."""
+    return post_pk(c.post) if c.status == "approved" else held_pk(c.post)
+
+
+def comment_key(c: Comment) -> dict[str, Any]:
+    return key(partition(c), sort_key(c.path))
+
+
+def approved_key(slug: str, path: str) -> dict[str, Any]:
+    """Where an approved comment at `path` sits: pages of comments start and end there."""
     return key(post_pk(slug), sort_key(path))
 
 
@@ -118,13 +134,14 @@ def is_comment(typed: Mapping[str, Any]) -> bool:
 
 
 def pointer_item(c: Comment) -> dict[str, Any]:
-    return {**pointer_key(c.id), **item({"post": c.post, "sk": sort_key(c.path)})}
+    ref = {"post": c.post, "pk": partition(c), "sk": sort_key(c.path)}
+    return {**pointer_key(c.id), **item(ref)}
 
 
 def pointed_key(pointer: Mapping[str, Any]) -> dict[str, Any]:
     """The comment's key from its pointer item."""
     ref = plain(pointer)
-    return key(post_pk(ref["post"]), ref["sk"])
+    return key(ref.get("pk") or post_pk(ref["post"]), ref["sk"])
 
 
 # --- comments ----------------------------------------------------------------
@@ -140,8 +157,9 @@ def _status_sort_key(created_at: str, comment_id: str) -> str:
 
 def status_start_key(status: str, after: Position) -> dict[str, Any]:
     """The index key to continue a moderation list after a comment."""
+    pk = post_pk(after.post) if status == "approved" else held_pk(after.post)
     return {
-        **comment_key(after.post, after.path),
+        **key(pk, sort_key(after.path)),
         "GSI1PK": {"S": status_index(status)},
         "GSI1SK": {"S": _status_sort_key(after.created_at, after.id)},
     }
@@ -149,7 +167,7 @@ def status_start_key(status: str, after: Position) -> dict[str, Any]:
 
 def comment_item(c: Comment) -> dict[str, Any]:
     return {
-        **comment_key(c.post, c.path),
+        **comment_key(c),
         **item(
             {
                 "id": c.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -56,7 +57,7 @@ class Transaction:
         self.add(
             name,
             kind,
-            Key=t.comment_key(c.post, c.path),
+            Key=t.comment_key(replace(c, status=status)),
             ConditionExpression="#s = :old",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,

@@ -41,7 +41,7 @@ def test_author_links_are_nofollow_ugc(client) -> None:
     comment = approved(body="with a site")
     deps.client("dynamodb").update_item(
         TableName="lambdapress-test",
-        Key=comment_key(SLUG, comment.path),
+        Key=comment_key(comment),
         UpdateExpression="SET #u = :u",
         ExpressionAttributeNames={"#u": "url"},
         ExpressionAttributeValues={":u": {"S": "https://reader.example.org"}},

@@ -1,0 +1,70 @@
+"""A page of approved comments costs one Query, whatever else the post holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chalicelib import deps
+from chalicelib.comments import table as t
+from chalicelib.comments.model import make_comment
+from tests.functional.comment_helpers import SLUG
+from tests.support import aws_calls, soup
+
+
+def _seed(status: str, count: int, start: int) -> None:
+    """Comments written in batches, as an import of a busy site would leave them."""
+    items = []
+    for n in range(start, start + count):
+        cid = f"{1_800_000_000_000 + n:012x}{n:08x}"
+        comment = make_comment(
+            id=cid,
+            post=SLUG,
+            path=cid,
+            parent_id=None,
+            author=f"Reader {n}",
+            email=f"r{n}@example.org",
+            url="",
+            body=f"Comment {n} with some words.",
+            status=status,
+            created=dt.datetime.fromtimestamp(1_800_000_000 + n, dt.UTC),
+        )
+        items += [t.comment_item(comment), t.pointer_item(comment)]
+    ddb = deps.client("dynamodb")
+    for i in range(0, len(items), 25):
+        batch = [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]
+        ddb.batch_write_item(RequestItems={"lambdapress-test": batch})
+    if status == "approved":
+        ddb.update_item(
+            TableName="lambdapress-test",
+            Key=t.count_key(SLUG),
+            UpdateExpression="ADD approved :n",
+            ExpressionAttributeValues={":n": {"N": str(count)}},
+        )
+
+
+def test_a_spam_flood_costs_the_page_nothing(client) -> None:
+    _seed("approved", 60, 0)
+    _seed("spam", 400, 1000)  # interleaved in time with nothing, sorted after: the worst case
+    _seed("pending", 40, 60)  # and these sort among the approved ones
+    with aws_calls() as calls:
+        page = client.http.get(f"/posts/{SLUG}")
+    assert page.status_code == 200
+    shown = soup(page.body).select("li.comment")
+    assert len(shown) == deps.posts().site().comments.page_size
+    assert calls["dynamodb.Query"] == 1
+    assert "60 comments" in soup(page.body).find("h2", id="comments-title").get_text()
+
+
+def test_held_comments_leave_and_join_the_page_with_exact_counts(client) -> None:
+    _seed("pending", 3, 0)
+    store = deps.comments()
+    held = store.by_status("pending")[0]
+    store.set_status(held[0].id, "approved")
+    store.set_status(held[1].id, "spam")
+    assert store.approved_count(SLUG) == 1
+    assert [c.id for c in store.approved_page(SLUG, 50).comments] == [held[0].id]
+    store.set_status(held[0].id, "trash")
+    assert store.approved_page(SLUG, 50).comments == []
+    assert store.approved_count(SLUG) == 0
+    assert store.get(held[0].id).status == "trash"
+    assert store.delete(held[0].id) and store.get(held[0].id) is None
