@@ -22,7 +22,7 @@ class FakeCommentStore:
         self.comments: dict[str, Comment] = {}
         self.counts: dict[str, int] = {}
         self.reputation: dict[str, int] = {}
-        self.duplicates: dict[tuple[str, str], str] = {}
+        self.duplicates: dict[tuple[str, str], tuple[str, str]] = {}  # -> (id, fingerprint)
         self.floods: dict[str, int] = {}  # client hash -> expiry
         self.idempotency: dict[str, tuple[str, str, int]] = {}  # digest -> (id, print, expiry)
 
@@ -38,7 +38,10 @@ class FakeCommentStore:
             if record[1] != guards.request_fingerprint or stored is None:
                 raise IdempotencyMismatch()
             return stored
-        if (comment.post, guards.duplicate_digest) in self.duplicates:
+        same = self.duplicates.get((comment.post, guards.duplicate_digest))
+        if same is not None:
+            if same[1] == guards.request_fingerprint and same[0] in self.comments:
+                return self.comments[same[0]]  # a retry whose answer was lost
             raise DuplicateComment()
         expiry = self.floods.get(guards.client_hash, 0)
         if expiry > seconds:
@@ -47,7 +50,8 @@ class FakeCommentStore:
             raise ParentUnavailable()
         if not self._insert(replace(comment, duplicate_digest=guards.duplicate_digest)):
             raise DuplicateComment()
-        self.duplicates[(comment.post, guards.duplicate_digest)] = comment.id
+        key = (comment.post, guards.duplicate_digest)
+        self.duplicates[key] = (comment.id, guards.request_fingerprint)
         self.floods[guards.client_hash] = seconds + guards.flood_seconds
         if guards.idempotency_digest:
             self.idempotency[guards.idempotency_digest] = (

@@ -62,7 +62,8 @@ class CommentStore(CommentReads):
         comment = replace(comment, duplicate_digest=guards.duplicate_digest)
         tx = self._new_comment(comment)
         dup = t.duplicate_key(comment.post, guards.duplicate_digest)
-        tx.put_new("duplicate", {**dup, **t.item({"comment_id": comment.id})})
+        guard = {"comment_id": comment.id, "fingerprint": guards.request_fingerprint}
+        tx.put_new("duplicate", {**dup, **t.item(guard)})
         expiry = t.item({t.TTL_ATTRIBUTE: seconds + guards.flood_seconds})
         tx.put_unless_live("flood", {**t.rate_key(guards.client_hash), **expiry}, seconds)
         if guards.idempotency_digest:
@@ -82,15 +83,17 @@ class CommentStore(CommentReads):
         except ClientError as exc:
             if not cancelled(exc):
                 raise
-            return self._refusal(tx.failed(exc), guards, seconds, exc)
+            return self._refusal(comment.post, tx.failed(exc), guards, seconds, exc)
         return comment
 
-    def _refusal(self, failed: set[str], guards: Guards, now: int, exc: ClientError) -> Comment:
+    def _refusal(
+        self, post: str, failed: set[str], guards: Guards, now: int, exc: ClientError
+    ) -> Comment:
         """Why a new comment's transaction was cancelled, as a domain error."""
         if "idempotency" in failed:
             return self._replay(guards)
         if "duplicate" in failed:
-            raise DuplicateComment() from exc
+            return self._same_submission(post, guards, exc)
         if "flood" in failed:
             raise TooFast(self._retry_after(guards.client_hash, now)) from exc
         if "parent" in failed:
@@ -125,6 +128,17 @@ class CommentStore(CommentReads):
         stored = self.get(record["comment_id"])
         if stored is None:  # deleted since: the key is spent
             raise IdempotencyMismatch()
+        return stored
+
+    def _same_submission(self, post: str, guards: Guards, exc: ClientError) -> Comment:
+        """This email's text is already here. Sent again exactly as stored, it is a retry whose
+        answer was lost: the stored comment is the answer. Otherwise, a duplicate."""
+        guard = t.plain(self._item_at(t.duplicate_key(post, guards.duplicate_digest)) or {})
+        stored = None
+        if guard.get("fingerprint") == guards.request_fingerprint and guard.get("comment_id"):
+            stored = self.get(str(guard["comment_id"]))
+        if stored is None:
+            raise DuplicateComment() from exc
         return stored
 
     def _retry_after(self, client_hash: str, now: int) -> int:

@@ -68,14 +68,19 @@ def test_unknown_post_404_closed_post_403(client) -> None:
 
 
 def test_duplicate_409_and_flood_429_with_retry_after(client, clock) -> None:
-    assert post_api(client).status_code == 201
+    first = post_api(client)
+    assert first.status_code == 201
     flood = post_api(client, body="Different")
     assert flood.status_code == 429
     assert flood.headers["Retry-After"] == "15"
     clock.advance(16)
-    duplicate = post_api(client)
+    duplicate = post_api(client, author="Someone Else")
     assert duplicate.status_code == 409
     assert json_body(duplicate)["error"]["code"] == "duplicate"
+    # Exactly the same comment again: a retry whose answer was lost gets that answer.
+    retried = post_api(client)
+    assert retried.status_code == 201
+    assert json_body(retried)["id"] == json_body(first)["id"]
 
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_same_comment(client, clock) -> None:

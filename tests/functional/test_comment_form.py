@@ -158,10 +158,19 @@ def test_duplicates_and_floods_keep_the_input_and_say_why(client, clock) -> None
     assert flood.status_code == 429
     assert 1 <= int(flood.headers["Retry-After"]) <= 15
     assert soup(flood.body).find("textarea").get_text() == "Something new"
-    duplicate = post_form(client, clock)
+    duplicate = post_form(client, clock, author="Ada R.")
     assert duplicate.status_code == 409
     assert "already said that" in duplicate.body.decode()
     assert post_form(client, clock, comment="Something new").status_code == 303
+
+
+def test_the_same_comment_sent_again_lands_on_the_stored_one(client, clock) -> None:
+    """A retry after a lost answer (no idempotency key, a fresh form) is not a duplicate."""
+    first = post_form(client, clock)
+    again = post_form(client, clock)
+    assert again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert len(pending_ids(client)) == 1
 
 
 def test_a_closed_post_refuses_comments(client, clock) -> None:

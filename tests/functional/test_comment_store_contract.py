@@ -55,6 +55,7 @@ def guards(c: Comment, **kw: Any) -> Guards:
         duplicate_digest=kw.pop("dup", f"dup-{c.id}"),
         client_hash=c.client_hash,
         flood_seconds=15,
+        request_fingerprint=kw.pop("request_fingerprint", f"sent-{c.id}"),
         **kw,
     )
 
@@ -86,6 +87,15 @@ def test_the_same_text_twice_is_a_duplicate_until_the_first_is_deleted(store) ->
     assert store.approved_count("a-post") == 0
     store.add(comment(2), guards(comment(2), dup="same"), NOW + 60)
     assert not store.delete("0" * 20)
+
+
+def test_the_same_submission_again_is_answered_with_the_stored_comment(store) -> None:
+    first = store.add(comment(1), guards(comment(1), dup="same", request_fingerprint="f"), NOW)
+    again = store.add(comment(2), guards(comment(2), dup="same", request_fingerprint="f"), NOW + 60)
+    assert again.id == first.id
+    assert store.approved_count("a-post") == 1
+    with pytest.raises(DuplicateComment):  # the same text with another name: a duplicate
+        store.add(comment(3), guards(comment(3), dup="same", request_fingerprint="g"), NOW + 90)
 
 
 def test_one_client_is_held_back_for_the_flood_window_then_let_through(store) -> None:

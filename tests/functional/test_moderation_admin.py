@@ -21,10 +21,9 @@ def add(
     now: float = 1_800_000_000,
     slug: str = SLUG,
     parent_id: str | None = None,
+    author: str = "Reader",
 ):
-    sub, errors = validate(
-        {"author": "Reader", "email": email, "body": body, "parent_id": parent_id}
-    )
+    sub, errors = validate({"author": author, "email": email, "body": body, "parent_id": parent_id})
     assert not errors, errors
     meta = deps.posts().index().get(slug)
     assert meta is not None
@@ -139,7 +138,7 @@ def test_deleting_a_comment_removes_its_duplicate_guard_and_pointer(published) -
 
     comment = add()
     with pytest.raises(DuplicateComment):
-        add(ip="192.0.2.2")
+        add(ip="192.0.2.2", author="Another Name")
     assert deps.comments().delete(comment.id)
     items = deps.client("dynamodb").scan(TableName="lambdapress-test")["Items"]
     assert not [i for i in items if i["SK"]["S"].startswith(("DUP#", "C#", "COMMENT"))]
