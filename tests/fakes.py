@@ -28,9 +28,7 @@ class FakeCommentStore:
 
     # --- writes -------------------------------------------------------------
 
-    def add(
-        self, comment: Comment, guards: Guards, now: float, parent: Comment | None = None
-    ) -> Comment:
+    def settled(self, post: str, guards: Guards, now: float) -> Comment | None:
         seconds = int(now)
         record = self.idempotency.get(guards.idempotency_digest or "")
         if record is not None and record[2] > seconds:
@@ -38,7 +36,7 @@ class FakeCommentStore:
             if record[1] != guards.request_fingerprint or stored is None:
                 raise IdempotencyMismatch()
             return stored
-        same = self.duplicates.get((comment.post, guards.duplicate_digest))
+        same = self.duplicates.get((post, guards.duplicate_digest))
         if same is not None:
             if same[1] == guards.request_fingerprint and same[0] in self.comments:
                 return self.comments[same[0]]  # a retry whose answer was lost
@@ -46,6 +44,15 @@ class FakeCommentStore:
         expiry = self.floods.get(guards.client_hash, 0)
         if expiry > seconds:
             raise TooFast(max(1, expiry - seconds))
+        return None
+
+    def add(
+        self, comment: Comment, guards: Guards, now: float, parent: Comment | None = None
+    ) -> Comment:
+        seconds = int(now)
+        stored = self.settled(comment.post, guards, now)
+        if stored is not None:
+            return stored
         if parent is not None and self._status(parent.id) != "approved":
             raise ParentUnavailable()
         if not self._insert(replace(comment, duplicate_digest=guards.duplicate_digest)):

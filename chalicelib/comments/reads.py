@@ -21,6 +21,14 @@ class CommentReads:
         ).get("Item")
         return found
 
+    def _items_at(self, keys: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Several items in one consistent BatchGetItem, by (PK, SK)."""
+        resp = self.client.batch_get_item(
+            RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
+        )
+        found = resp.get("Responses", {}).get(self.table, [])
+        return {(i["PK"]["S"], i["SK"]["S"]): i for i in found}
+
     def get(self, comment_id: str) -> Comment | None:
         if not is_comment_id(comment_id):
             return None  # never ask DynamoDB with a key it would refuse (over 2 KB, say)

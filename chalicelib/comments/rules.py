@@ -194,9 +194,17 @@ _MD_COMMENT = MarkdownIt("commonmark", {"html": False}).disable(
 _COMMENT_TAGS = {"p", "br", "em", "strong", "a", "code", "pre", "blockquote", "ul", "ol", "li"}
 
 
+# Link labels and emphasis runs make the parser's cost grow with the square of their count
+# (65 KB of "[" took 0.7 s). No prose needs this many: past the budget a comment is shown as
+# the plain paragraphs it is, which costs linear time.
+_MARKUP_BUDGET = 500
+_MD_PLAIN = MarkdownIt("zero")
+
+
 def render_comment(body: str) -> str:
     """A commenter's Markdown subset to sanitised HTML; the result is stored and never altered."""
-    html = _MD_COMMENT.render(body)
+    heavy = any(body.count(mark) > _MARKUP_BUDGET for mark in "[*_`")
+    html = (_MD_PLAIN if heavy else _MD_COMMENT).render(body)
     return nh3.clean(
         html,
         tags=_COMMENT_TAGS,

@@ -93,6 +93,21 @@ def submit(
         store, post.slug, comment_id, sub.parent_id, policy.thread_depth
     )
     email_hash = signing.email_hash(sub.email)
+    fingerprint = _digest(
+        post.slug, sub.author, sub.email.lower(), sub.url, sub.body, sub.parent_id or ""
+    )
+    guards = Guards(
+        duplicate_digest=_digest(sub.email.lower(), " ".join(sub.body.split())),
+        client_hash=signing.keyed_hash("client", ctx.client_ip),
+        flood_seconds=policy.flood_seconds,
+        idempotency_digest=_idempotency_digest(post.slug, ctx, fingerprint),
+        request_fingerprint=fingerprint,
+    )
+    # The cheap guards first: a retry, a flood or a duplicate is answered before any
+    # Markdown is rendered.
+    stored = store.settled(post.slug, guards, ctx.now)
+    if stored is not None:
+        return stored
     verdict = classify(
         sub, policy, author_is_trusted=lambda: store.author_is_trusted(email_hash), signals=ctx.form
     )
@@ -108,17 +123,7 @@ def submit(
         status=verdict.status,
         created=moment,
         email_hash=email_hash,
-        client_hash=signing.keyed_hash("client", ctx.client_ip),
+        client_hash=guards.client_hash,
         notify=sub.notify,
-    )
-    fingerprint = _digest(
-        post.slug, sub.author, sub.email.lower(), sub.url, sub.body, sub.parent_id or ""
-    )
-    guards = Guards(
-        duplicate_digest=_digest(sub.email.lower(), " ".join(sub.body.split())),
-        client_hash=comment.client_hash,
-        flood_seconds=policy.flood_seconds,
-        idempotency_digest=_idempotency_digest(post.slug, ctx, fingerprint),
-        request_fingerprint=fingerprint,
     )
     return store.add(comment, guards, ctx.now, parent)

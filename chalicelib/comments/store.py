@@ -40,6 +40,10 @@ class Guards:
     idempotency_ttl: int = 86400
 
 
+def _key_id(key: dict[str, Any]) -> tuple[str, str]:
+    return key["PK"]["S"], key["SK"]["S"]
+
+
 class CommentStore(CommentReads):
     """Comments, counters, guards and reputation in one DynamoDB table."""
 
@@ -87,18 +91,18 @@ class CommentStore(CommentReads):
         return comment
 
     def _refusal(
-        self, post: str, failed: set[str], guards: Guards, now: int, exc: ClientError
+        self, post: str, failed: set[str], guards: Guards, now: int, cause: Exception | None
     ) -> Comment:
-        """Why a new comment's transaction was cancelled, as a domain error."""
+        """The comment already stored for this submission, or why it is refused (raised)."""
         if "idempotency" in failed:
             return self._replay(guards)
         if "duplicate" in failed:
-            return self._same_submission(post, guards, exc)
+            return self._same_submission(post, guards, cause)
         if "flood" in failed:
-            raise TooFast(self._retry_after(guards.client_hash, now)) from exc
+            raise TooFast(self._retry_after(guards.client_hash, now)) from cause
         if "parent" in failed:
-            raise ParentUnavailable() from exc
-        raise exc
+            raise ParentUnavailable() from cause
+        raise cause or RuntimeError(f"no refusal for {sorted(failed)}")
 
     def import_comment(self, comment: Comment) -> bool:
         """Store an approved comment brought from elsewhere; False if it is already here."""
@@ -130,7 +134,31 @@ class CommentStore(CommentReads):
             raise IdempotencyMismatch()
         return stored
 
-    def _same_submission(self, post: str, guards: Guards, exc: ClientError) -> Comment:
+    def settled(self, post: str, guards: Guards, now: float) -> Comment | None:
+        """Before a new comment is rendered: the comment this submission already stored (a
+        retry), or the refusal its write would meet (raised); None when it may go ahead.
+
+        One BatchGetItem, so a flood of large bodies is turned away before any Markdown is
+        parsed; the write's own conditions still decide races.
+        """
+        keys = {
+            "flood": t.rate_key(guards.client_hash),
+            "duplicate": t.duplicate_key(post, guards.duplicate_digest),
+        }
+        if guards.idempotency_digest:
+            keys["idempotency"] = t.idempotency_key(guards.idempotency_digest)
+        found = self._items_at(list(keys.values()))
+        live = {
+            name
+            for name, k in keys.items()
+            if (got := found.get(_key_id(k))) is not None
+            and int(got.get(t.TTL_ATTRIBUTE, {}).get("N", now + 1)) > now
+        }
+        if not live:
+            return None
+        return self._refusal(post, live, guards, int(now), None)
+
+    def _same_submission(self, post: str, guards: Guards, cause: Exception | None) -> Comment:
         """This email's text is already here. Sent again exactly as stored, it is a retry whose
         answer was lost: the stored comment is the answer. Otherwise, a duplicate."""
         guard = t.plain(self._item_at(t.duplicate_key(post, guards.duplicate_digest)) or {})
@@ -138,7 +166,7 @@ class CommentStore(CommentReads):
         if guard.get("fingerprint") == guards.request_fingerprint and guard.get("comment_id"):
             stored = self.get(str(guard["comment_id"]))
         if stored is None:
-            raise DuplicateComment() from exc
+            raise DuplicateComment() from cause
         return stored
 
     def _retry_after(self, client_hash: str, now: int) -> int:

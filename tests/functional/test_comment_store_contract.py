@@ -172,3 +172,18 @@ def test_privacy_finds_and_erases_every_comment_of_an_email(store) -> None:
     assert store.by_email("same") == []
     assert not store.author_is_trusted("same")
     assert store.approved_count("a-post") == 1
+
+
+def test_settled_answers_a_retry_or_a_refusal_before_anything_is_rendered(store) -> None:
+    first = comment(1, client_hash="c")
+    sent = guards(first, dup="same", request_fingerprint="f", idempotency_digest="k")
+    assert store.settled("a-post", sent, NOW) is None
+    store.add(first, sent, NOW)
+    assert store.settled("a-post", sent, NOW + 1).id == first.id
+    other = guards(comment(2, client_hash="c"), request_fingerprint="g")
+    with pytest.raises(TooFast):
+        store.settled("a-post", other, NOW + 1)
+    assert store.settled("a-post", other, NOW + 20) is None
+    renamed = guards(comment(3), dup="same", request_fingerprint="h")
+    with pytest.raises(DuplicateComment):
+        store.settled("a-post", renamed, NOW + 20)
