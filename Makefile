@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 IS_PYTHON_VERSION := import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv venv-run wheelhouse package deploy run test test-fast check lint typecheck bench cli chromium clean
+.PHONY: fuzz help venv venv-run wheelhouse package deploy run test test-fast check lint typecheck bench cli chromium clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' -e 's/\$$(PORT)/$(PORT)/g' \
@@ -78,6 +78,9 @@ typecheck: venv  ## mypy
 	$(BIN)/mypy
 
 check: lint typecheck test  ## lint, types and the whole test suite
+
+fuzz: venv  ## fuzz the JSON API from its OpenAPI document, longer than the suite does
+	LAMBDAPRESS_FUZZ_EXAMPLES=$${EXAMPLES:-500} $(PY) -m pytest -q tests/e2e/test_api_fuzz.py
 
 bench: venv-run  ## benchmarks: ratios measured in one run
 	$(PY) -m tools.bench
