@@ -51,34 +51,52 @@ def _query(table: str, q: PageQuery) -> dict[str, Any]:
     return query
 
 
-def _collect(client: Any, query: dict[str, Any], size: int) -> tuple[int, list[Comment], bool]:
-    """Read until past a page's worth: (the counter or -1, the comments, whether more remain).
+def counter_values(typed: dict[str, Any] | None) -> tuple[int, int]:
+    """(approved count, thread version) from the post's counter item, (0, 0) without one."""
+    if not typed:
+        return 0, 0
+    return int(typed["approved"]["N"]), int(typed.get("version", {}).get("N", 0))
+
+
+def _collect(
+    client: Any, query: dict[str, Any], size: int
+) -> tuple[tuple[int, int] | None, list[Comment], bool]:
+    """Read until past a page's worth: (the counter's values if it was read, the comments,
+    whether more remain).
 
     With no filter, the Limit of size + 2 (the counter, a page, one more) ends this in one
     Query; the loop only guards against DynamoDB's 1 MB page of a very long thread.
     """
-    count, unfinished = -1, True
+    counter, unfinished = None, True
     found: list[Comment] = []
     while unfinished and len(found) <= size:
         resp = client.query(**query)
         for typed in resp.get("Items", []):
             if typed["SK"]["S"] == t.COUNT_SK:
-                count = int(typed["approved"]["N"])
+                counter = counter_values(typed)
             else:
                 found.append(t.comment_from_item(typed))
         unfinished = "LastEvaluatedKey" in resp
         if unfinished:
             query["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-    return count, found, unfinished
+    return counter, found, unfinished
 
 
-def read_page(client: Any, table: str, q: PageQuery) -> CommentPage:
-    """The page `q` names; its count is -1 when the caller must read the counter itself."""
-    count, found, unfinished = _collect(client, _query(table, q), q.size)
+def read_page(
+    client: Any, table: str, q: PageQuery, counter: tuple[int, int] | None = None
+) -> tuple[CommentPage, int]:
+    """The page `q` names and the thread version it shows. The first page reads the counter
+    in its own Query; any other needs the `counter` read just before it."""
+    read, found, unfinished = _collect(client, _query(table, q), q.size)
+    if q.first:
+        counter = read or (0, 0)  # none means nothing was ever approved
+    count, version = counter or (0, 0)
+    return _page(q, count, found, unfinished), version
+
+
+def _page(q: PageQuery, count: int, found: list[Comment], unfinished: bool) -> CommentPage:
     more = len(found) > q.size or unfinished
     page = found[: q.size]
-    if count < 0 and q.first:
-        count = 0  # the first page reads the counter: none means nothing was ever approved
     if not page:
         return CommentPage(count=count, comments=[])
     if q.forward:

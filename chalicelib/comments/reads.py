@@ -6,7 +6,8 @@ from typing import Any
 
 from chalicelib.comments import table as t
 from chalicelib.comments.model import Comment, CommentPage, Position, is_comment_id
-from chalicelib.comments.pages import PageQuery, read_page
+from chalicelib.comments.page_cache import PageCache
+from chalicelib.comments.pages import PageQuery, counter_values, read_page
 
 
 class CommentReads:
@@ -14,6 +15,7 @@ class CommentReads:
 
     client: Any
     table: str
+    pages: PageCache
 
     def _item_at(self, key: dict[str, Any]) -> dict[str, Any] | None:
         found: dict[str, Any] | None = self.client.get_item(
@@ -38,9 +40,11 @@ class CommentReads:
         found = self._item_at(t.pointed_key(pointer))
         return t.comment_from_item(found) if found else None
 
+    def _counter(self, slug: str) -> tuple[int, int]:
+        return counter_values(self._item_at(t.count_key(slug)))
+
     def approved_count(self, slug: str) -> int:
-        counter = self._item_at(t.count_key(slug))
-        return int(counter["approved"]["N"]) if counter else 0
+        return self._counter(slug)[0]
 
     def author_is_trusted(self, email_hash: str) -> bool:
         reputation = self._item_at(t.author_key(email_hash))
@@ -58,10 +62,13 @@ class CommentReads:
 
         `after`/`before` continue past a comment's path; `at` starts with one.
         """
-        page = read_page(self.client, self.table, PageQuery(slug, page_size, after, before, at))
-        if page.count < 0:
-            page.count = self.approved_count(slug)
-        return page
+        q = PageQuery(slug, page_size, after, before, at)
+
+        def load() -> tuple[CommentPage, int]:
+            counter = None if q.first else self._counter(slug)  # before the page: see pages.py
+            return read_page(self.client, self.table, q, counter)
+
+        return self.pages.get(q, lambda: self._counter(slug)[1], load)
 
     def by_status(
         self, status: str, limit: int = 50, after: Position | None = None

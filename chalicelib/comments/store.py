@@ -22,6 +22,7 @@ from chalicelib.comments.errors import (
     TooFast,
 )
 from chalicelib.comments.model import STATUSES, Comment
+from chalicelib.comments.page_cache import PageCache
 from chalicelib.comments.reads import CommentReads
 from chalicelib.comments.transaction import Transaction, cancelled, reasons
 
@@ -47,9 +48,10 @@ def _key_id(key: dict[str, Any]) -> tuple[str, str]:
 class CommentStore(CommentReads):
     """Comments, counters, guards and reputation in one DynamoDB table."""
 
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, cache_ttl: float = 0.0) -> None:
         self.client = client
         self.table = table
+        self.pages = PageCache(ttl=cache_ttl)
 
     # --- writes -------------------------------------------------------------
 

@@ -39,16 +39,33 @@ class Transaction:
         )
 
     def count(self, c: Comment, delta: int) -> None:
-        """The post's counter and the author's reputation move with every approval."""
-        keys = [t.count_key(c.post)] + ([t.author_key(c.email_hash)] if c.email_hash else [])
-        for k in keys:
+        """The post's counter (and its thread's version) and the author's reputation move
+        with every approval."""
+        self.add(
+            "count",
+            "Update",
+            Key=t.count_key(c.post),
+            UpdateExpression="ADD approved :d, version :one",
+            ExpressionAttributeValues={":d": {"N": str(delta)}, ":one": {"N": "1"}},
+        )
+        if c.email_hash:
             self.add(
-                "count",
+                "reputation",
                 "Update",
-                Key=k,
+                Key=t.author_key(c.email_hash),
                 UpdateExpression="ADD approved :d",
                 ExpressionAttributeValues={":d": {"N": str(delta)}},
             )
+
+    def touch(self, slug: str) -> None:
+        """The post's approved thread changed without a change of count (an edit)."""
+        self.add(
+            "version",
+            "Update",
+            Key=t.count_key(slug),
+            UpdateExpression="ADD version :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
 
     def if_status(self, name: str, kind: str, c: Comment, status: str, **spec: Any) -> None:
         """An operation on comment `c` that holds only while its status is `status`."""

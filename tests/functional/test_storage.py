@@ -32,7 +32,20 @@ def test_a_warm_post_page_view_makes_zero_s3_requests(client) -> None:
         for _ in range(5):
             assert client.http.get(POST).status_code == 200
     assert not [op for op in calls if op.startswith("s3.")], calls
-    assert calls["dynamodb.Query"] == 5  # one Query a view: the comments and their count
+    # One small read a view: the post's counter says the page in memory is still current.
+    assert calls == {"dynamodb.GetItem": 5}, calls
+
+
+def test_a_changed_thread_is_read_again_on_the_next_view(client) -> None:
+    from tests.functional.comment_helpers import approve, heading, pending_ids, post_api
+
+    client.http.get(POST)
+    assert post_api(client).status_code == 201
+    approve(client, pending_ids(client)[0])
+    with aws_calls() as calls:
+        page = client.http.get(POST)
+    assert heading(page.body).startswith("One comment")
+    assert calls == {"dynamodb.GetItem": 1, "dynamodb.Query": 1}, calls
 
 
 def test_changes_are_picked_up_by_revalidation_after_the_ttl(client, tmp_path) -> None:

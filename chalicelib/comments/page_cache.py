@@ -1,0 +1,62 @@
+"""Pages of approved comments kept in the container, keyed by the post's thread version.
+
+Every change to a post's approved thread (an approval, an unapproval, a deletion, an edit,
+an import) bumps the version on the post's counter item in the same transaction. A warm
+view reads nothing within the cache's TTL, then one small item (the counter) to learn
+whether its copy is still current; only a changed thread costs a Query.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from chalicelib.comments.model import CommentPage
+
+
+@dataclass
+class _Cached:
+    page: CommentPage
+    version: int
+    checked_at: float
+
+
+class PageCache:
+    """At most `size` pages, least recently used first out."""
+
+    def __init__(
+        self, ttl: float = 0.0, size: int = 256, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._clock = clock
+        self._pages: OrderedDict[Hashable, _Cached] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        key: Hashable,
+        version: Callable[[], int],
+        load: Callable[[], tuple[CommentPage, int]],
+    ) -> CommentPage:
+        """The page at `key`: from memory while fresh or while `version()` is unchanged,
+        else from `load()` (which returns the page and the version it belongs to)."""
+        now = self._clock()
+        cached = self._pages.get(key)
+        if cached is not None and (
+            now - cached.checked_at < self._ttl or version() == cached.version
+        ):
+            cached.checked_at = now
+            with self._lock:
+                self._pages.move_to_end(key)
+            return cached.page
+        page, current = load()
+        with self._lock:
+            self._pages[key] = _Cached(page, current, now)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self._size:
+                self._pages.popitem(last=False)
+        return page
