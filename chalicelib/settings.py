@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass
+
+# Stage names: they end up in bucket, table, stack, function and parameter names.
+STAGE_RE = re.compile(r"[a-z][a-z0-9]{0,11}")
 
 
 class ConfigError(RuntimeError):
@@ -59,6 +63,13 @@ def stage_names(
         "bucket": f"lambdapress-{stage}-content-{account}-{region}",
         "table": f"lambdapress-{stage}-comments",
     }
+
+
+def aws_region() -> str | None:
+    """The region boto3 would use (environment or profile), without building a client."""
+    import boto3
+
+    return boto3.Session().region_name
 
 
 def reset() -> None:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.posts.markdown import reading_minutes, render_post_body, summarize
-from chalicelib.posts.yamltext import load_yaml
 from chalicelib.posts.model import (
     Citation,
     ContentError,
@@ -19,6 +18,7 @@ from chalicelib.posts.model import (
     make_tag,
     slug_from_filename,
 )
+from chalicelib.posts.yamltext import load_yaml
 
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 

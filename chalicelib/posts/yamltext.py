@@ -26,9 +26,7 @@ def load_yaml(text: str, source: str, field_name: str | None) -> Any:
         return yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""
-        raise ContentError(
-            source, field_name, f"is not valid YAML{where}: {exc.problem}"
-        ) from exc
+        raise ContentError(source, field_name, f"is not valid YAML{where}: {exc.problem}") from exc
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         # ValueError/TypeError: a value PyYAML cannot construct (say, a bad !!binary).
         message = " ".join(str(exc).split())  # one line, whatever PyYAML wrote

@@ -22,7 +22,7 @@ BROKEN_POSTS: dict[str, bytes] = {
     "wrong-types": b"---\ntitle: [a, b]\ndate: {y: 1}\nauthor: 5.5\ncategory: true\n"
     b"tags: {a: 1}\nreading_minutes: [1]\ncitation: [x]\ncomments: {}\ndraft: 1\n---\nBody\n",
     "bad-utf8": b"---\ntitle: caf\xe9\n---\nBody\n",
-    "unquoted-bad-date": f"---\n{GOOD_FRONT.replace('2026-11-20', '2026-13-45')}\n---\nBody\n".encode(),
+    "unquoted-bad-date": f"---\n{GOOD_FRONT.replace('-11-20', '-13-45')}\n---\nB\n".encode(),
     "bad-binary-tag": f"---\n{GOOD_FRONT}\nsummary: !!binary 'not base64!'\n---\nB\n".encode(),
     "integer-keys": f"---\n{GOOD_FRONT}\n1: one\n2: two\nzz: z\n---\nBody\n".encode(),
     "deep-nesting": b"---\ntitle: " + b"[" * 5000 + b"\n---\nBody\n",
