@@ -16,7 +16,7 @@ from botocore.exceptions import (
 )
 
 from chalicelib import deps, settings
-from chalicelib.cli import authoring, moderation
+from chalicelib.cli import authoring, moderation, preview
 from chalicelib.cli.output import CliError, error_line
 from chalicelib.comments.model import STATUSES
 from chalicelib.faults import Unavailable
@@ -63,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     authoring.add_parsers(sub)
+    preview.add_parser(sub)
     moderation.add_parser(sub)
     return p
 

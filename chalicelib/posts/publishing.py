@@ -10,7 +10,15 @@ from pathlib import Path
 from chalicelib.posts.frontmatter import parse_post
 from chalicelib.posts.model import ContentError, ContentErrors, Post
 from chalicelib.posts.site import SiteConfig, parse_site
-from chalicelib.posts.store import POSTS_PREFIX, SITE_KEY, PostsIndex, PostStore, post_key
+from chalicelib.posts.store import (
+    DRAFTS_PREFIX,
+    POSTS_PREFIX,
+    SITE_KEY,
+    PostsIndex,
+    PostStore,
+    draft_key,
+    post_key,
+)
 
 
 class PublishError(Exception):
@@ -113,6 +121,7 @@ def publish(
             if key in remote:
                 store.delete_source(key)
                 report.removed.append(key)
+    _sync_drafts(store, content, prune, report)
     for key in track(list(live), "publishing"):
         if remote.get(key) == _etag(content.sources[key]):
             report.unchanged.append(key)
@@ -130,6 +139,22 @@ def publish(
     index = rebuild_index(store, live, keys=(set(remote) - set(report.removed)) | set(live))
     report.published = len(index.posts)
     return report
+
+
+def _sync_drafts(store: PostStore, content: Content, prune: bool, report: PublishReport) -> None:
+    """Drafts' sources go under drafts/ for signed previews only (never listed, never at
+    /posts/...); a draft that went live, or whose file is gone (prune), leaves drafts/."""
+    remote = store.source_etags(DRAFTS_PREFIX)
+    wanted = {draft_key(p.slug): content.sources[k] for k, p in content.posts.items() if p.draft}
+    for key, text in wanted.items():
+        if remote.get(key) != _etag(text):
+            store.put_source(key, text)
+            report.uploaded.append(key)
+    live = {draft_key(p.slug) for p in content.posts.values() if not p.draft}
+    for key in sorted(set(remote) - set(wanted)):
+        if key in live or prune:
+            store.delete_source(key)
+            report.removed.append(key)
 
 
 def rebuild_index(
