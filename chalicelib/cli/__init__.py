@@ -33,6 +33,9 @@ def use_stage(stage: str) -> None:
         raise CliError("no AWS region: set AWS_REGION or a region in your profile")
     names = settings.stage_names(stage, account, session.region_name)
     os.environ["BLOG_BUCKET"], os.environ["BLOG_TABLE"] = names["bucket"], names["table"]
+    # The signing key comes from the stage's SSM parameter unless BLOG_SECRET_KEY is set.
+    parameter = settings.parameter_names(stage)["BLOG_SECRET_KEY"]
+    os.environ.setdefault("BLOG_SECRET_KEY_PARAMETER", parameter)
     deps.reset()
 
 
@@ -92,19 +95,22 @@ def _aws_message(exc: ClientError) -> str:
     return str(exc)
 
 
-def _failure(exc: Exception) -> str:
+def _failure(exc: Exception, staged: bool = False) -> str:
     if isinstance(exc, PublishError):
         # One line per problem, `file: field: message`, as an editor's quickfix list reads them.
         return "".join(f"{err}\n" for err in exc.errors) + "Nothing was published.\n"
-    if isinstance(exc, NoRegionError | NoCredentialsError) and not os.environ.get(
-        "AWS_ENDPOINT_URL"
+    if isinstance(exc, NoRegionError | NoCredentialsError) and not (
+        staged or os.environ.get("AWS_ENDPOINT_URL")
     ):
         message = NO_STACK
     elif isinstance(exc, Unavailable):
         where = os.environ.get("AWS_ENDPOINT_URL")
         message = f"{exc}: is make run still running at {where}?" if where else str(exc)
     elif isinstance(exc, NoCredentialsError):
-        message = "no AWS credentials found: run `source .local/env` again (make run writes it)"
+        message = (
+            "no AWS credentials found: configure a profile (AWS_PROFILE) or keys; "
+            "for the local stack run `source .local/env`"
+        )
     elif isinstance(exc, EndpointConnectionError):
         message = f"cannot reach {exc.kwargs.get('endpoint_url', 'AWS')}: is make run running?"
     elif isinstance(exc, ClientError):
@@ -155,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.ConfigError,
         Unavailable,
     ) as exc:
-        sys.stderr.write(_failure(exc))
+        sys.stderr.write(_failure(exc, staged=bool(args.stage)))
         return 1
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly. Point stdout at /dev/null so that
