@@ -52,8 +52,8 @@ $(WHEELHOUSE)/.fetched-$(PYTHON_VERSION): requirements.txt | $(VENV)/.run-instal
 
 wheelhouse: $(WHEELHOUSE)/.fetched-$(PYTHON_VERSION)  ## Lambda wheels for offline packaging
 
-run: venv-run  ## serve the site with sample content on http://127.0.0.1:$(PORT)
-	PORT=$(PORT) $(PY) -m tools.run_local
+run: venv-run  ## serve the site on http://127.0.0.1:$(PORT), data kept in .local/ (RESET=1: empty)
+	PORT=$(PORT) RESET=$(RESET) $(PY) -m tools.run_local
 
 chromium:  ## find Debian's Chromium for browser tests, installing it when root
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \

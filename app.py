@@ -5,7 +5,7 @@ import logging
 from chalice import Chalice
 
 from chalicelib import edge
-from chalicelib.views import admin, api, post, site, streams
+from chalicelib.views import admin, api, post, preview, site, streams
 
 app = Chalice(app_name="lambdapress")
 app.log.setLevel(logging.INFO)
@@ -14,6 +14,7 @@ logging.getLogger("chalicelib").setLevel(logging.INFO)
 app.register_blueprint(api.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(post.bp)
+app.register_blueprint(preview.bp)
 app.register_blueprint(site.bp)
 app.register_blueprint(streams.bp)
 edge.register(app)

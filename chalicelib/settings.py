@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass
+
+# Stage names: they end up in bucket, table, stack, function and parameter names.
+STAGE_RE = re.compile(r"[a-z][a-z0-9]{0,11}")
 
 
 class ConfigError(RuntimeError):
@@ -15,12 +19,18 @@ class ConfigError(RuntimeError):
 class Settings:
     bucket: str
     table: str
-    admin_token: str
-    secret_key: str
     cache_ttl: float
     stage: str
     notify_from: str  # a verified SES identity; empty: no notification emails
     origin_secret: str = ""  # CloudFront's X-Origin-Verify value; empty: no distribution
+
+    @property
+    def admin_token(self) -> str:
+        return secret("BLOG_ADMIN_TOKEN")
+
+    @property
+    def secret_key(self) -> str:
+        return secret("BLOG_SECRET_KEY")
 
     def require_secret_key(self) -> str:
         if len(self.secret_key) < 32:
@@ -42,13 +52,37 @@ def current() -> Settings:
     return Settings(
         bucket=os.environ.get("BLOG_BUCKET", "lambdapress-local"),
         table=os.environ.get("BLOG_TABLE", "lambdapress-local"),
-        admin_token=os.environ.get("BLOG_ADMIN_TOKEN", ""),
-        secret_key=os.environ.get("BLOG_SECRET_KEY", ""),
         cache_ttl=_float("BLOG_CACHE_TTL", 30.0),
         stage=os.environ.get("BLOG_STAGE", "local"),
         notify_from=os.environ.get("BLOG_NOTIFY_FROM", ""),
         origin_secret=os.environ.get("BLOG_ORIGIN_SECRET", ""),
     )
+
+
+@functools.cache
+def secret(variable: str) -> str:
+    """A secret, read once per container when first needed: the variable itself (make run,
+    tests), else the SSM SecureString parameter that `<variable>_PARAMETER` names (deployed
+    stages: the value never sits in the function's configuration)."""
+    value = os.environ.get(variable, "")
+    parameter = os.environ.get(f"{variable}_PARAMETER", "")
+    if value or not parameter:
+        return value
+    from chalicelib import deps  # deps reads settings: imported only when needed
+
+    try:
+        answer = deps.client("ssm").get_parameter(Name=parameter, WithDecryption=True)
+    except Exception as exc:
+        raise ConfigError(f"cannot read the SSM parameter {parameter}: {exc}") from exc
+    return str(answer["Parameter"]["Value"])
+
+
+def parameter_names(stage: str) -> dict[str, str]:
+    """The SSM parameters holding a deployed stage's secrets, by the variable they replace."""
+    return {
+        "BLOG_ADMIN_TOKEN": f"/lambdapress-{stage}/admin-token",
+        "BLOG_SECRET_KEY": f"/lambdapress-{stage}/secret-key",
+    }
 
 
 def stage_names(
@@ -61,6 +95,14 @@ def stage_names(
     }
 
 
+def aws_region() -> str | None:
+    """The region boto3 would use (environment or profile), without building a client."""
+    import boto3
+
+    return boto3.Session().region_name
+
+
 def reset() -> None:
     """Forget cached settings (tests, and after the environment changes)."""
     current.cache_clear()
+    secret.cache_clear()

@@ -8,7 +8,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+PREVIEW_SECONDS = 24 * 3600  # how long a draft's preview link works
 
 
 class InvalidToken(ValueError):
@@ -29,6 +31,7 @@ class Signing:
         self._form = URLSafeSerializer(secret_key, salt="lambdapress.form")
         self._cursor = URLSafeSerializer(secret_key, salt="lambdapress.cursor")
         self._moderation = URLSafeSerializer(secret_key, salt="lambdapress.moderation")
+        self._preview = URLSafeTimedSerializer(secret_key, salt="lambdapress.preview")
 
     def keyed_hash(self, purpose: str, value: str) -> str:
         """A stable pseudonym for a value (an email, a client address) that cannot be reversed."""
@@ -64,6 +67,22 @@ class Signing:
         # Bytes: compare_digest refuses str with non-ASCII characters, which anyone can send.
         expected = self.moderation_hash(comment_id).encode("utf-8")
         return hmac.compare_digest(expected, digest.encode("utf-8", "replace"))
+
+    def preview_token(self, slug: str) -> str:
+        """A link's token that shows one draft or scheduled post for PREVIEW_SECONDS."""
+        return self._preview.dumps({"p": slug})
+
+    def read_preview_token(self, token: str) -> str:
+        """The slug a preview token was made for; InvalidToken if forged or expired."""
+        try:
+            data = self._preview.loads(token, max_age=PREVIEW_SECONDS)
+        except SignatureExpired as exc:
+            raise InvalidToken("this preview link has expired") from exc
+        except BadSignature as exc:
+            raise InvalidToken(str(exc)) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("p"), str):
+            raise InvalidToken("malformed preview token")
+        return str(data["p"])
 
     @staticmethod
     def _load(serializer: URLSafeSerializer, token: str) -> Any:

@@ -92,7 +92,9 @@ class FakeCommentStore:
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         current = self.comments.get(comment_id)
-        if current is None or current.status == status:
+        if current is None or current.removed:
+            return None
+        if current.status == status:
             return current
         if current.status == "approved":
             self._count(current, -1)
@@ -106,14 +108,26 @@ class FakeCommentStore:
         if current is None:
             return False
         self.duplicates.pop((current.post, current.duplicate_digest), None)
-        if current.status == "approved":
+        if current.status == "approved" and not current.removed:
             self._count(current, -1)
         return True
 
-    def erase_email(self, email_hash: str) -> int:
+    def erase_email(self, email_hash: str, track: object = None) -> int:
         found = self.by_email(email_hash)
         for comment in found:
-            self.delete(comment.id)
+            below = comment.path + "/"
+            if any(
+                c.post == comment.post and c.path.startswith(below) for c in self.comments.values()
+            ):
+                self.duplicates.pop((comment.post, comment.duplicate_digest), None)
+                if comment.status == "approved":
+                    self._count(comment, -1)
+                self.comments[comment.id] = replace(
+                    comment, author="", email="", body="", html="", url="", email_hash="",
+                    client_hash="", notify=False, duplicate_digest="", removed=True,
+                )  # fmt: skip
+            else:
+                self.delete(comment.id)
         self.reputation.pop(email_hash, None)
         return len(found)
 
@@ -167,7 +181,7 @@ class FakeCommentStore:
         self, status: str, limit: int = 50, after: Position | None = None
     ) -> tuple[list[Comment], Position | None]:
         listed = sorted(
-            (c for c in self.comments.values() if c.status == status),
+            (c for c in self.comments.values() if c.status == status and not c.removed),
             key=lambda c: (c.created_at, c.id),
             reverse=True,
         )

@@ -47,6 +47,8 @@ def required(service: str, operation: str, params: dict[str, Any]) -> set[tuple[
     if service == "s3" and operation == "GetObject":
         # ListBucket makes a missing key answer 404 (NoSuchKey) instead of 403.
         return {("s3:GetObject", "object"), ("s3:ListBucket", "bucket")}
+    if service == "ssm" and operation == "GetParameter":
+        return {("ssm:GetParameter", "parameter/" + params["Name"].rsplit("/", 1)[-1])}
     if service == "ses":
         return {(f"ses:{operation}", "identity")}
     return {(f"{service}:{operation}", service)}
@@ -62,7 +64,11 @@ def resource_kind(resource: str) -> str:
         (r"^\$\{CommentsTable\.Arn\}/stream/\*$", "streams"),
         (r"^arn:\$\{AWS::Partition\}:ses:.*:identity/\$\{NotifyIdentity\}$", "identity"),
         (
-            r"^arn:\$\{AWS::Partition\}:logs:.*:log-group:/aws/lambda/lambdapress-\w+-\w+:\*$",
+            r"^arn:\$\{AWS::Partition\}:ssm:.*:parameter/\$\{AWS::StackName\}/([\w-]+)$",
+            "parameter/{0}",
+        ),
+        (
+            r"^arn:\$\{AWS::Partition\}:logs:.*:log-group:/aws/lambda/\$\{AWS::StackName\}-\w+:\*$",
             "logs",
         ),
     ]

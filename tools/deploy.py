@@ -7,7 +7,10 @@
 
 Secrets come from the environment, never from files: BLOG_ADMIN_TOKEN and
 BLOG_SECRET_KEY are required for the first deployment and kept by later ones when
-unset. BLOG_ORIGIN_SECRET (the header CloudFront sends to API Gateway) is generated
+unset. They are put into SSM Parameter Store as SecureString parameters
+(/lambdapress-<stage>/admin-token and /secret-key; CloudFormation cannot create
+SecureStrings) before the stack is deployed; the function reads them, never its
+configuration. BLOG_ORIGIN_SECRET (the header CloudFront sends to API Gateway) is generated
 on the first deployment when unset, and kept. Optional: BLOG_NOTIFY_FROM and
 BLOG_NOTIFY_IDENTITY (SES), BLOG_DOMAIN_NAMES (comma-separated) and
 BLOG_CERTIFICATE_ARN (in us-east-1) for a custom domain, BLOG_ALARM_EMAIL.
@@ -29,12 +32,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from tools.infra import BUILD, STAGES
+from chalicelib.settings import parameter_names
+from tools.infra import BUILD, stage_name
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 PARAMETERS = {
-    "AdminToken": "BLOG_ADMIN_TOKEN",
-    "SecretKey": "BLOG_SECRET_KEY",
     "NotifyFrom": "BLOG_NOTIFY_FROM",
     "NotifyIdentity": "BLOG_NOTIFY_IDENTITY",
     "OriginSecret": "BLOG_ORIGIN_SECRET",
@@ -42,7 +44,8 @@ PARAMETERS = {
     "CertificateArn": "BLOG_CERTIFICATE_ARN",
     "AlarmEmail": "BLOG_ALARM_EMAIL",
 }
-REQUIRED_ON_CREATE = ("AdminToken", "SecretKey")
+# Secrets in SSM, by variable: the shortest value accepted.
+SECRET_MIN_LENGTH = {"BLOG_ADMIN_TOKEN": 24, "BLOG_SECRET_KEY": 32}
 # Only CloudFront and the function need to know it: made up when the stack has none.
 GENERATED = ("OriginSecret",)
 
@@ -91,13 +94,32 @@ def parameters(
             result.append({"ParameterKey": name, "UsePreviousValue": True})
         elif name in GENERATED:
             result.append({"ParameterKey": name, "ParameterValue": secrets.token_urlsafe(48)})
-        elif name in REQUIRED_ON_CREATE and not stack_exists:
+    return result
+
+
+def put_secrets(ssm: Any, stage: str, env: dict[str, str]) -> list[str]:
+    """Put the secrets set in `env` into their SSM SecureString parameters; an unset one must
+    be there already (from an earlier deployment). Returns the parameters written."""
+    written = []
+    for variable, name in parameter_names(stage).items():
+        value = env.get(variable, "")
+        if value:
+            if len(value) < SECRET_MIN_LENGTH[variable]:
+                raise DeployError(
+                    f"{variable} must be at least {SECRET_MIN_LENGTH[variable]} characters"
+                )
+            ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+            written.append(name)
+            continue
+        try:
+            ssm.get_parameter(Name=name)
+        except ssm.exceptions.ParameterNotFound:
             raise DeployError(
-                f"{variable} must be set for the first deployment "
+                f"{variable} must be set for the first deployment of {stage} "
                 f"(for example: export {variable}=$(python3 -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'))"
-            )
-    return result
+            ) from None
+    return written
 
 
 def ensure_bucket(s3: Any, name: str, region: str) -> None:
@@ -148,6 +170,8 @@ def deploy(stage: str, session: Any, env: dict[str, str]) -> dict[str, str]:
     if not region:
         raise DeployError("no AWS region: set AWS_REGION (or a region in your profile)")
     s3, cfn = session.client("s3"), session.client("cloudformation")
+    for name in put_secrets(session.client("ssm"), stage, env):
+        print(f"stored {name} (SSM SecureString)")
     bucket = artifacts_bucket(account, region)
     ensure_bucket(s3, bucket, region)
     template_url = upload_artifacts(s3, bucket, build, stage)
@@ -191,7 +215,7 @@ def outputs(cfn: Any, name: str) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stage", choices=STAGES, required=True)
+    parser.add_argument("--stage", type=stage_name, required=True, help="dev, prod or another")
     args = parser.parse_args(argv)
     try:
         result = deploy(args.stage, boto3.Session(), dict(os.environ))

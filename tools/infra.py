@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.comments.table import TTL_ATTRIBUTE, table_definition
-from chalicelib.settings import stage_names
+from chalicelib.settings import STAGE_RE, parameter_names, stage_names
 from tools import alarms_template, edge_template
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_DIR = ROOT / ".chalice"
 BUILD = ROOT / "build"
+# Any name that settings.STAGE_RE accepts works; these two are the usual ones (and tested).
 STAGES = ("dev", "prod")
 # Chalice's logical ids for the two functions and their roles.
 FUNCTIONS = {"api": ("APIHandler", "ApiHandlerRole"), "notify": ("Notify", "NotifyRole")}
@@ -49,14 +50,24 @@ def names(stage: str) -> dict[str, str]:
     }
 
 
-def policy_path(stage: str, function: str) -> Path:
+def stage_name(value: str) -> str:
+    """argparse type: a stage name that fits every resource name made from it."""
+    if not STAGE_RE.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a stage name: a lowercase letter, then up to 11 letters or digits"
+        )
+    return value
+
+
+def policy_path(function: str) -> Path:
     suffix = "" if function == "api" else f"-{function}"
-    return CHALICE_DIR / f"policy-{stage}{suffix}.json"
+    return CHALICE_DIR / f"policy{suffix}.json"
 
 
 def load_policy(stage: str, function: str) -> dict[str, Any]:
-    """A role's policy: `${...}` in resources name this stage's resources (Fn::Sub syntax)."""
-    policy: dict[str, Any] = json.loads(policy_path(stage, function).read_text())
+    """A role's policy, one for every stage: `${...}` in resources name the stage's resources
+    (Fn::Sub syntax; `${AWS::StackName}` is lambdapress-<stage>)."""
+    policy: dict[str, Any] = json.loads(policy_path(function).read_text())
     return policy
 
 
@@ -83,17 +94,22 @@ def _table_properties(stage: str) -> dict[str, Any]:
     return props
 
 
-def _environment(stage: str) -> dict[str, Any]:
-    return {
-        "Variables": {
-            "BLOG_STAGE": stage,
-            "BLOG_BUCKET": {"Ref": "ContentBucket"},
-            "BLOG_TABLE": {"Ref": "CommentsTable"},
-            "BLOG_ADMIN_TOKEN": {"Ref": "AdminToken"},
-            "BLOG_SECRET_KEY": {"Ref": "SecretKey"},
-            "BLOG_NOTIFY_FROM": {"Ref": "NotifyFrom"},
-        }
+def _environment(stage: str, function: str) -> dict[str, Any]:
+    """Each function gets only what it uses. The API's secrets are not values here but the
+    names of SSM SecureString parameters, read once per container (chalicelib/settings.py);
+    the notification function needs no secret at all."""
+    variables: dict[str, Any] = {
+        "BLOG_STAGE": stage,
+        "BLOG_BUCKET": {"Ref": "ContentBucket"},
+        "BLOG_TABLE": {"Ref": "CommentsTable"},
+        "BLOG_NOTIFY_FROM": {"Ref": "NotifyFrom"},
     }
+    if function == "api":
+        for variable, parameter in parameter_names(stage).items():
+            variables[f"{variable}_PARAMETER"] = parameter
+        # Only the API function compares the edge's header (chalicelib/origin.py).
+        variables["BLOG_ORIGIN_SECRET"] = {"Ref": "OriginSecret"}
+    return {"Variables": variables}
 
 
 def merge_template(stage: str) -> dict[str, Any]:
@@ -171,10 +187,10 @@ def merge_template(stage: str) -> dict[str, Any]:
         },
     }
     for function, (logical_id, role_id) in FUNCTIONS.items():
-        props: dict[str, Any] = {"FunctionName": n[function], "Environment": _environment(stage)}
-        if function == "api":
-            # Only the API function compares the edge's header (chalicelib/origin.py).
-            props["Environment"]["Variables"]["BLOG_ORIGIN_SECRET"] = {"Ref": "OriginSecret"}
+        props: dict[str, Any] = {
+            "FunctionName": n[function],
+            "Environment": _environment(stage, function),
+        }
         if function == "notify":
             props["Events"] = {
                 "NotifyDynamodbEventSource": {
@@ -202,18 +218,6 @@ def merge_template(stage: str) -> dict[str, Any]:
         }
     template: dict[str, Any] = {
         "Parameters": {
-            "AdminToken": {
-                "Type": "String",
-                "NoEcho": True,
-                "MinLength": 24,
-                "Description": "Bearer token of the admin API",
-            },
-            "SecretKey": {
-                "Type": "String",
-                "NoEcho": True,
-                "MinLength": 32,
-                "Description": "Signs form tokens, cursors and links; keys hashes",
-            },
             "NotifyFrom": {
                 "Type": "String",
                 "Default": "",
@@ -274,7 +278,7 @@ def package(stage: str, project: Path = ROOT, out: Path | None = None) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["package"])
-    parser.add_argument("--stage", choices=STAGES, required=True)
+    parser.add_argument("--stage", type=stage_name, required=True, help="dev, prod or another")
     args = parser.parse_args(argv)
     out = package(args.stage)
     print(f"built {out / 'sam.json'} and {out / 'deployment.zip'}")

@@ -44,7 +44,7 @@ def rss_bytes(pid: int) -> int:
 class LiveStack:
     """`python -m tools.run_local` (as `make run`), its settings, and plain HTTP to it."""
 
-    def __init__(self, workdir: Path | None = None) -> None:
+    def __init__(self, workdir: Path | None = None, content: Path | None = None) -> None:
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="lambdapress-stack-"))
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
@@ -58,6 +58,8 @@ class LiveStack:
                 "LAMBDAPRESS_ENV_FILE": str(self.workdir / "env"),
             }
         )
+        if content is not None:  # the folder make run watches (default: the sample site)
+            self.env["LAMBDAPRESS_CONTENT"] = str(content)
         self.cli_env: dict[str, str] = {}
         self.process: subprocess.Popen[str] | None = None
         self.output: list[str] = []
@@ -100,7 +102,7 @@ class LiveStack:
         for line in self.process.stdout:
             self.output.append(line)
 
-    def stop(self, sig: int = signal.SIGTERM, seconds: float = 20) -> float:
+    def stop(self, sig: int = signal.SIGTERM, seconds: float = 20, keep: bool = False) -> float:
         """Signal the stack and wait for it: the seconds it took to exit (inf if killed)."""
         assert self.process is not None
         children = self.children()
@@ -118,7 +120,8 @@ class LiveStack:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(child, signal.SIGKILL)
         self._drain.join(timeout=5)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if not keep:  # keep: a restart in the same workdir finds the data it saved
+            shutil.rmtree(self.workdir, ignore_errors=True)
         return took
 
     def __enter__(self) -> LiveStack:

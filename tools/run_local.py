@@ -15,8 +15,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from tools import local_state
+from tools.local_state import LocalState
+from tools.watch_content import ContentWatcher
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+CONTENT = Path(os.environ.get("LAMBDAPRESS_CONTENT") or ROOT / "content")
 
 
 def _port_free(port: int) -> bool:
@@ -57,12 +62,17 @@ LOCAL_VARIABLES = (
     "BLOG_TABLE",
     "BLOG_SECRET_KEY",
     "BLOG_ADMIN_TOKEN",
+    "BLOG_SITE_URL",  # the running site's own URL: publish from another shell keeps it
 )
+
+
+def _env_path(env: Any) -> Path:
+    return Path(env.get("LAMBDAPRESS_ENV_FILE") or ROOT / ".local" / "env").resolve()
 
 
 def _write_env_file(env: Any) -> Path:
     """The stack's settings for the CLI in another shell (`source .local/env`); git-ignored."""
-    path = Path(env.get("LAMBDAPRESS_ENV_FILE") or ROOT / ".local" / "env").resolve()
+    path = _env_path(env)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.chmod(0o600)
@@ -70,6 +80,59 @@ def _write_env_file(env: Any) -> Path:
         "".join(f"export {name}={shlex.quote(env[name])}\n" for name in LOCAL_VARIABLES)
     )
     return path
+
+
+def _local_state(env: Any, kept: bool) -> LocalState | None:
+    """The embedded server's data, kept in .local/state/ beside the env file (RESET=1: empty).
+    None when the stack uses an endpoint of its own, which keeps its own data."""
+    if not kept:
+        return None
+    folder = _env_path(env).parent / "state"
+    if env.get("RESET") not in (None, "", "0"):
+        local_state.reset(folder)
+        print(f"RESET: starting empty (removed {folder}).")
+    local_state.kept_secrets(folder, env)
+    return LocalState(folder, env["BLOG_BUCKET"], env["BLOG_TABLE"])
+
+
+def _restore(state: LocalState | None) -> bool:
+    if state is None:
+        return True
+    try:
+        objects, items = state.restore()
+    except (OSError, ValueError, KeyError) as exc:
+        print(
+            f"error: cannot restore the local data in {state.folder}: {exc}. "
+            "Start empty with: make run RESET=1",
+            file=sys.stderr,
+        )
+        return False
+    if objects or items:
+        print(f"Restored {objects} object(s) and {items} item(s) from {state.folder}.")
+    return True
+
+
+def _save(state: LocalState) -> None:
+    try:
+        state.stop()
+        print(f"Saved the local data in {state.folder}.", flush=True)
+    except Exception as exc:
+        print(f"warning: could not save the local data: {exc}", file=sys.stderr, flush=True)
+
+
+def _state_line(state: LocalState | None) -> str:
+    if state is None:
+        return ""
+    return f"  Data kept in {state.folder} (make run RESET=1 starts empty).\n"
+
+
+def _republish(publish: list[str]) -> None:
+    """Live preview: validate and publish what changed; errors leave the site as it was."""
+    from chalicelib import cli
+
+    print(time.strftime("%H:%M:%S") + " content changed: republishing", flush=True)
+    cli.main(publish)
+    sys.stdout.flush()
 
 
 def main() -> int:
@@ -103,20 +166,24 @@ def main() -> int:
     env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     env.setdefault("BLOG_BUCKET", "lambdapress-local")
     env.setdefault("BLOG_TABLE", "lambdapress-local")
+    state = _local_state(env, kept=moto_server is not None)
     env.setdefault("BLOG_SECRET_KEY", secrets.token_urlsafe(48))
     if not env.get("BLOG_ADMIN_TOKEN"):
         env["BLOG_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
     url = f"http://{HOST}:{port}"
+    env["BLOG_SITE_URL"] = url
     env_file = _write_env_file(env)
 
     from chalicelib import cli
 
-    steps = (["create-resources"], ["publish", str(ROOT / "content"), "--site-url", url])
-    for args in steps:
-        if cli.main(args) != 0:
-            if moto_server:
-                moto_server.stop()
-            return 1
+    publish = ["publish", str(CONTENT), "--site-url", url]
+    if cli.main(["create-resources"]) != 0 or not _restore(state) or cli.main(publish) != 0:
+        if moto_server:
+            moto_server.stop()
+        return 1
+    watcher = ContentWatcher(CONTENT, lambda: _republish(publish)).start()
+    if state:
+        state.start_saving()
 
     server = subprocess.Popen(
         [
@@ -153,6 +220,8 @@ def main() -> int:
             f"  Admin token (Authorization: Bearer ...): {env['BLOG_ADMIN_TOKEN']}\n"
             f"  CLI against this stack, in another terminal: "
             f'source {env_file} && make cli ARGS="status"\n'
+            f"  Watching {CONTENT} for changes: saved files are republished at once.\n"
+            f"{_state_line(state)}"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -162,12 +231,15 @@ def main() -> int:
             time.sleep(0.2)
         return 0
     finally:
+        watcher.stop()
         if server.poll() is None:
             server.terminate()
             try:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+        if state:
+            _save(state)
         if moto_server:
             moto_server.stop()
         print("lambdapress stopped.", flush=True)

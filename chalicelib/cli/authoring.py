@@ -12,22 +12,42 @@ import yaml
 from slugify import slugify
 
 from chalicelib import deps, settings
-from chalicelib.cli.output import CliError, each, out
+from chalicelib.cli.output import CliError, each, out, track
 from chalicelib.posts.model import SLUG_RE
 from chalicelib.posts.publishing import load_content, publish, unpublish
+from chalicelib.posts.store import post_key
 from chalicelib.resources import create_resources
+
+
+def local_site_url(args: argparse.Namespace) -> str | None:
+    """The URL to publish under: --site-url, else the running local stack's own
+    (BLOG_SITE_URL, which make run writes into .local/env), never on a deployed stage."""
+    if args.site_url:
+        return str(args.site_url)
+    if not args.stage and os.environ.get("AWS_ENDPOINT_URL"):
+        return os.environ.get("BLOG_SITE_URL") or None
+    return None
+
+
+def with_site_url(site_text: str, url: str) -> str:
+    """site.yaml's text with `url:` replaced, every other line kept as the author wrote it."""
+    lines = site_text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("url:"):
+            lines[i] = f"url: {url.rstrip('/')}\n"
+            return "".join(lines)
+    return f"url: {url.rstrip('/')}\n" + site_text
 
 
 def cmd_publish(args: argparse.Namespace) -> None:
     content = load_content(Path(args.content))
-    if args.site_url:
-        data = yaml.safe_load(content.site_text)
-        data["url"] = args.site_url.rstrip("/")
-        content.site_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    url = local_site_url(args)
+    if url:
+        content.site_text = with_site_url(content.site_text, url)
     if args.dry_run:
         out(f"{len(content.posts)} post file(s) and site.yaml are valid; nothing uploaded.")
         return
-    report = publish(deps.posts(), content, prune=args.prune)
+    report = publish(deps.posts(), content, prune=args.prune, track=track)
     each("uploaded", report.uploaded)
     each("removed", report.removed)
     each("draft", report.drafts, " (not published)")
@@ -35,7 +55,12 @@ def cmd_publish(args: argparse.Namespace) -> None:
 
 
 def cmd_unpublish(args: argparse.Namespace) -> None:
-    index = unpublish(deps.posts(), args.slug)
+    store = deps.posts()
+    if not SLUG_RE.match(args.slug) or (
+        store.read_source(post_key(args.slug)) is None and store.index().get(args.slug) is None
+    ):
+        raise CliError(f"no post {args.slug!r} is published (see: status)")
+    index = unpublish(store, args.slug)
     out(f"unpublished {args.slug}; {len(index.posts)} post(s) remain.")
 
 
@@ -80,7 +105,10 @@ def cmd_import_wordpress(args: argparse.Namespace) -> None:
     imported = [p for p in posts if (Path(args.content) / "posts" / f"{p.slug}.md").exists()]
     if not args.no_publish:
         publish(deps.posts(), load_content(Path(args.content)))
-        wordpress.import_comments(deps.comments(), deps.signing(), imported, report)
+        with_comments = [p for p in imported if p.comments]
+        wordpress.import_comments(
+            deps.comments(), deps.signing(), track(with_comments, "importing comments"), report
+        )
     each("wrote", report.written)
     each("kept", report.kept, " (already there)")
     each("skipped", [f"{item.title}: {item.reason}" for item in report.skipped])
@@ -118,7 +146,11 @@ def add_parsers(sub: Any) -> None:
         "--prune", action="store_true", help="unpublish posts whose files were deleted"
     )
     pub.add_argument("--dry-run", action="store_true", help="validate only")
-    pub.add_argument("--site-url", help="override site.yaml's url (local runs)")
+    pub.add_argument(
+        "--site-url",
+        help="publish under this url instead of site.yaml's (default under make run: "
+        "the running site's own, BLOG_SITE_URL from .local/env)",
+    )
     pub.set_defaults(func=cmd_publish)
 
     unp = sub.add_parser("unpublish", help="remove one post from the site")

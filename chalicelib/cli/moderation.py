@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from chalicelib import deps
-from chalicelib.cli.output import CliError, out
+from chalicelib.cli.output import CliError, confirm, out, track
 
 MODERATION_ACTIONS = {
     "approve": "approved",
@@ -38,7 +38,9 @@ def _moderate(args: argparse.Namespace) -> None:
 
 
 def _delete(args: argparse.Namespace) -> None:
-    for comment_id in _targets(args):
+    ids = _targets(args)
+    confirm(f"Delete {len(ids)} comment(s) for good?", args.yes)
+    for comment_id in ids:
         if not deps.comments().delete(comment_id):
             raise CliError(f"no comment {comment_id}")
         out(f"{comment_id}: deleted")
@@ -51,7 +53,8 @@ def _export(args: argparse.Namespace) -> None:
 
 def _erase(args: argparse.Namespace) -> None:
     email = _target(args)
-    erased = deps.comments().erase_email(deps.signing().email_hash(email))
+    confirm(f"Erase every comment and the reputation of {email}?", args.yes)
+    erased = deps.comments().erase_email(deps.signing().email_hash(email), track=track)
     out(f"erased {erased} comment(s) and the reputation of {email}")
 
 
@@ -88,9 +91,12 @@ def add_parser(sub: Any) -> None:
         "comments",
         help="moderate: list, approve, unapprove, spam, trash, delete, export EMAIL, erase EMAIL",
     )
-    com.add_argument("action", choices=ACTIONS)
+    com.add_argument("action", choices=ACTIONS, help="what to do: " + ", ".join(ACTIONS))
     com.add_argument("target", nargs="?", help="a status (list), comment id(s), or an email")
     com.add_argument("more", nargs="*", help="more comment ids")
     com.add_argument("--limit", type=int, default=50, help="how many to list (default: 50)")
     com.add_argument("--json", action="store_true", help="list as JSON")
+    com.add_argument(
+        "--yes", action="store_true", help="do not ask before delete and erase (scripts)"
+    )
     com.set_defaults(func=cmd_comments)

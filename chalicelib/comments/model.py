@@ -40,6 +40,9 @@ class Comment:
     client_hash: str = ""
     notify: bool = False
     duplicate_digest: str = ""  # names its duplicate guard, deleted with it
+    # Erased but kept in place because it has replies: no personal data, not counted,
+    # shown as "Comment removed" so that its replies stay in their thread.
+    removed: bool = False
 
     @property
     def depth(self) -> int:
@@ -51,7 +54,7 @@ class Comment:
 
     def public_dict(self) -> dict[str, Any]:
         """What anyone may see: never the email, never the client hash."""
-        return {
+        shown = {
             "id": self.id,
             "parent_id": self.parent_id,
             "author": self.author,
@@ -59,6 +62,7 @@ class Comment:
             "html": self.html,
             "created_at": self.created_at,
         }
+        return {**shown, "removed": True} if self.removed else shown
 
     def admin_dict(self) -> dict[str, Any]:
         return {

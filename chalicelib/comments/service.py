@@ -64,7 +64,7 @@ def _position(
     if not parent_id:
         return comment_id, None, None
     parent = comment_on(store, slug, parent_id, "approved")
-    if parent is None:
+    if parent is None or parent.removed:
         raise InvalidComment({"parent_id": "The comment you are replying to does not exist."})
     if parent.depth + 1 < depth:
         return f"{parent.path}/{comment_id}", parent.id, parent

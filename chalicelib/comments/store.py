@@ -181,7 +181,9 @@ class CommentStore(CommentReads):
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         current = self.get(comment_id)
-        if current is None or current.status == status:
+        if current is None or current.removed:
+            return None  # a removed comment is a placeholder in a thread: nothing to moderate
+        if current.status == status:
             return current
         updated = replace(current, status=status)
         tx = Transaction(self.table)
@@ -230,7 +232,7 @@ class CommentStore(CommentReads):
         if current.duplicate_digest:
             dup = t.duplicate_key(current.post, current.duplicate_digest)
             tx.add("duplicate", "Delete", Key=dup)
-        if current.status == "approved":
+        if current.status == "approved" and not current.removed:
             tx.count(current, -1)
         self._transact(tx)
         return True
@@ -267,10 +269,62 @@ class CommentStore(CommentReads):
 
     # --- privacy -----------------------------------------------------------
 
-    def erase_email(self, email_hash: str) -> int:
-        """Delete every comment and the reputation stored for an email; return how many comments."""
+    def erase_email(self, email_hash: str, track: Any = None) -> int:
+        """Erase every comment and the reputation stored for an email; return how many comments.
+
+        A comment with replies is emptied instead of deleted (see `remove`), so its replies
+        stay in their thread under "Comment removed"; any other is deleted."""
         comments = self.by_email(email_hash)
-        for comment in comments:
-            self.delete(comment.id)
+        for comment in track(comments, "erasing") if track else comments:
+            if self.has_replies(comment):
+                self.remove(comment)
+            else:
+                self.delete(comment.id)
         self.client.delete_item(TableName=self.table, Key=t.author_key(email_hash))
         return len(comments)
+
+    def has_replies(self, comment: Comment) -> bool:
+        """Whether any comment (of any status) sits under this one in its thread."""
+        resp = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :below)",
+            ExpressionAttributeValues={
+                ":pk": {"S": t.post_pk(comment.post)},
+                ":below": {"S": t.sort_key(comment.path + "/")},
+            },
+            Limit=1,
+        )
+        return bool(resp.get("Items"))
+
+    def remove(self, comment: Comment) -> None:
+        """Replace a comment by a placeholder with no personal data, in place, in one
+        transaction: its duplicate guard goes, and an approved one leaves the count."""
+        tombstone = replace(
+            comment,
+            author="",
+            email="",
+            body="",
+            html="",
+            url="",
+            email_hash="",
+            client_hash="",
+            notify=False,
+            duplicate_digest="",
+            removed=True,
+        )
+        tx = Transaction(self.table)
+        tx.add(
+            "comment",
+            "Put",
+            Item=t.comment_item(tombstone),
+            ConditionExpression="#s = :old",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":old": {"S": comment.status}},
+        )
+        if comment.duplicate_digest:
+            tx.add(
+                "duplicate", "Delete", Key=t.duplicate_key(comment.post, comment.duplicate_digest)
+            )
+        if comment.status == "approved" and not comment.removed:
+            tx.count(comment, -1)
+        self._transact(tx)

@@ -184,8 +184,10 @@ def comment_item(c: Comment) -> dict[str, Any]:
                 "created_at": c.created_at,
                 "notify": c.notify or None,
                 "dup": c.duplicate_digest or None,
-                "GSI1PK": status_index(c.status),
-                "GSI1SK": _status_sort_key(c.created_at, c.id),
+                "removed": c.removed or None,
+                # A removed comment leaves every moderation list: nothing is left to moderate.
+                "GSI1PK": None if c.removed else status_index(c.status),
+                "GSI1SK": None if c.removed else _status_sort_key(c.created_at, c.id),
             }
         ),
     }
@@ -209,6 +211,7 @@ def comment_from_item(typed: Mapping[str, Any]) -> Comment:
         client_hash=data.get("client_hash", ""),
         notify=bool(data.get("notify", False)),
         duplicate_digest=data.get("dup", ""),
+        removed=bool(data.get("removed", False)),
     )
 
 

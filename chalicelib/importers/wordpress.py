@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,9 @@ def write_posts(posts: list[WpPost], content_dir: Path, report: ImportReport) ->
         report.written.append(str(path))
 
 
-def import_comments(store: Any, signing: Any, posts: list[WpPost], report: ImportReport) -> None:
+def import_comments(
+    store: Any, signing: Any, posts: Iterable[WpPost], report: ImportReport
+) -> None:
     """Store approved comments with their threads; ones already imported are left alone."""
     for post in posts:
         paths: dict[str, str] = {}

@@ -7,19 +7,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import frontmatter
-import yaml
-
 from chalicelib.posts.markdown import reading_minutes, render_post_body, summarize
 from chalicelib.posts.model import (
     Citation,
     ContentError,
+    ContentErrors,
     Post,
     PostMeta,
     Tag,
     make_tag,
     slug_from_filename,
 )
+from chalicelib.posts.yamltext import load_yaml
 
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 
@@ -39,10 +38,12 @@ def _date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+            try:
+                moment = parse(value.strip())
+            except ValueError:
+                continue
+            return moment.date() if isinstance(moment, dt.datetime) else moment
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
@@ -136,32 +137,61 @@ _FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
 }
 
 
-def parse_post(source: str, text: str) -> Post:
-    """Parse `posts/<slug>.md` text into a Post, or raise ContentError naming file and field."""
-    slug = slug_from_filename(source)
-    try:
-        doc = frontmatter.loads(text)
-    except yaml.YAMLError as exc:
-        raise ContentError(source, "front matter", f"is not valid YAML: {exc}") from exc
+_BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
+
+
+def _split(source: str, text: str) -> tuple[dict[str, Any], str]:
+    """The front matter's mapping and the body; raise ContentError if there is none."""
+    text = text.removeprefix("\ufeff")
     if not text.lstrip().startswith("---"):
         raise ContentError(source, "front matter", "is missing: start the file with ---")
-    raw = doc.metadata
-    unknown = sorted(set(raw) - set(_FIELDS))
-    if unknown:
-        raise ContentError(source, unknown[0], "is not a known field")
+    parts = _BOUNDARY.split(text.lstrip(), 2)
+    if len(parts) < 3:
+        raise ContentError(source, "front matter", "has no closing --- line")
+    raw = load_yaml(parts[1], source, "front matter")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ContentError(source, "front matter", "must be a mapping of field: value lines")
+    return raw, parts[2]
+
+
+def _values(source: str, raw: dict[Any, Any], errors: list[ContentError]) -> dict[str, Any]:
+    """Convert every field by the table, adding one error per bad or unknown field."""
+    for name in sorted(str(key) for key in raw if key not in _FIELDS):
+        errors.append(ContentError(source, name, "is not a known field"))
     values: dict[str, Any] = {}
     for name, (required, convert) in _FIELDS.items():
         if raw.get(name) is None:
             if required:
-                raise ContentError(source, name, "is required")
+                errors.append(ContentError(source, name, "is required"))
             continue
         try:
             values[name] = convert(raw[name])
-        except ValueError as exc:
-            raise ContentError(source, name, str(exc)) from exc
-    if not doc.content.strip():
-        raise ContentError(source, "body", "is empty")
-    body_html, text_only = render_post_body(doc.content)
+        except (ValueError, TypeError) as exc:
+            errors.append(ContentError(source, name, str(exc)))
+    return values
+
+
+def parse_post(source: str, text: str) -> Post:
+    """Parse `posts/<slug>.md` text into a Post, or raise ContentErrors listing every problem
+    (each naming file and field)."""
+    errors: list[ContentError] = []
+    slug = ""
+    try:
+        slug = slug_from_filename(source)
+    except ContentError as exc:
+        errors.append(exc)
+    try:
+        raw, body = _split(source, text)
+    except ContentError as exc:
+        raise ContentErrors([*errors, exc]) from None
+    values = _values(source, raw, errors)
+    if not body.strip():
+        errors.append(ContentError(source, "body", "is empty"))
+    if errors:
+        raise ContentErrors(errors)
+    body_html, text_only = render_post_body(body)
     words = len(text_only.split())
     meta = PostMeta(
         slug=slug,

@@ -24,6 +24,18 @@ class ContentError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
+class ContentErrors(ContentError):
+    """Every problem of one file at once; the first one names the file and field."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        first = errors[0]
+        super().__init__(first.source, first.field, first.message)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(ValueError.__str__(e) for e in self.errors)
+
+
 @dataclass(frozen=True)
 class Tag:
     name: str

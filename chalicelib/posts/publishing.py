@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chalicelib.posts.frontmatter import parse_post
-from chalicelib.posts.model import ContentError, Post
+from chalicelib.posts.model import ContentError, ContentErrors, Post
 from chalicelib.posts.site import SiteConfig, parse_site
-from chalicelib.posts.store import POSTS_PREFIX, SITE_KEY, PostsIndex, PostStore, post_key
+from chalicelib.posts.store import (
+    DRAFTS_PREFIX,
+    POSTS_PREFIX,
+    SITE_KEY,
+    PostsIndex,
+    PostStore,
+    draft_key,
+    post_key,
+)
 
 
 class PublishError(Exception):
@@ -37,6 +46,26 @@ class PublishReport:
     published: int = 0
 
 
+def _read_text(path: Path) -> str:
+    """A content file's text; ContentError when it is unreadable or not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ContentError(str(path), None, "is missing") from exc
+    except OSError as exc:
+        raise ContentError(str(path), None, f"cannot be read: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(str(path), None, f"is not UTF-8 text (byte {exc.start})") from exc
+
+
+def _file_errors(path: Path, exc: ContentError) -> list[ContentError]:
+    """The errors of one file, each naming the file as the author knows it."""
+    found = exc.errors if isinstance(exc, ContentErrors) else [exc]
+    return [ContentError(str(path), e.field, e.message) for e in found]
+
+
 def load_content(content_dir: Path) -> Content:
     """Read and validate a content folder; raise PublishError listing every problem."""
     errors: list[ContentError] = []
@@ -44,21 +73,19 @@ def load_content(content_dir: Path) -> Content:
     site_text = ""
     site: SiteConfig | None = None
     try:
-        site_text = site_path.read_text(encoding="utf-8")
+        site_text = _read_text(site_path)
         site = parse_site(site_text)
-    except FileNotFoundError:
-        errors.append(ContentError(str(site_path), None, "is missing"))
     except ContentError as exc:
-        errors.append(exc)
+        errors.extend(_file_errors(site_path, exc))
     sources: dict[str, str] = {}
     posts: dict[str, Post] = {}
     for path in sorted((content_dir / "posts").glob("*.md")):
         key = f"{POSTS_PREFIX}{path.name}"
-        text = path.read_text(encoding="utf-8")
         try:
+            text = _read_text(path)
             posts[key] = parse_post(key, text)
         except ContentError as exc:
-            errors.append(ContentError(str(path), exc.field, exc.message))
+            errors.extend(_file_errors(path, exc))
             continue
         sources[key] = text
     if errors or site is None:
@@ -72,8 +99,19 @@ def _etag(text: str) -> str:
     return '"' + hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest() + '"'
 
 
-def publish(store: PostStore, content: Content, prune: bool = False) -> PublishReport:
-    """Upload what changed, unpublish drafts (and deleted files with prune), rebuild the index."""
+def _untracked(items: list[str], what: str) -> Iterable[str]:
+    return items
+
+
+def publish(
+    store: PostStore,
+    content: Content,
+    prune: bool = False,
+    track: Callable[[list[str], str], Iterable[str]] = _untracked,
+) -> PublishReport:
+    """Upload what changed, unpublish drafts (and deleted files with prune), rebuild the index.
+
+    `track` wraps the uploads (the CLI's progress bar)."""
     report = PublishReport()
     remote = store.source_etags()
     live = {k: p for k, p in content.posts.items() if not p.draft}
@@ -83,7 +121,8 @@ def publish(store: PostStore, content: Content, prune: bool = False) -> PublishR
             if key in remote:
                 store.delete_source(key)
                 report.removed.append(key)
-    for key in live:
+    _sync_drafts(store, content, prune, report)
+    for key in track(list(live), "publishing"):
         if remote.get(key) == _etag(content.sources[key]):
             report.unchanged.append(key)
         else:
@@ -100,6 +139,22 @@ def publish(store: PostStore, content: Content, prune: bool = False) -> PublishR
     index = rebuild_index(store, live, keys=(set(remote) - set(report.removed)) | set(live))
     report.published = len(index.posts)
     return report
+
+
+def _sync_drafts(store: PostStore, content: Content, prune: bool, report: PublishReport) -> None:
+    """Drafts' sources go under drafts/ for signed previews only (never listed, never at
+    /posts/...); a draft that went live, or whose file is gone (prune), leaves drafts/."""
+    remote = store.source_etags(DRAFTS_PREFIX)
+    wanted = {draft_key(p.slug): content.sources[k] for k, p in content.posts.items() if p.draft}
+    for key, text in wanted.items():
+        if remote.get(key) != _etag(text):
+            store.put_source(key, text)
+            report.uploaded.append(key)
+    live = {draft_key(p.slug) for p in content.posts.values() if not p.draft}
+    for key in sorted(set(remote) - set(wanted)):
+        if key in live or prune:
+            store.delete_source(key)
+            report.removed.append(key)
 
 
 def rebuild_index(

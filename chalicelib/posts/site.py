@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from slugify import slugify
 
 from chalicelib.posts.model import ContentError
+from chalicelib.posts.yamltext import load_yaml
 
 SOURCE = "site.yaml"
 
@@ -139,10 +139,7 @@ def _policy(data: Any) -> CommentPolicy:
 
 def parse_site(text: str) -> SiteConfig:
     """Parse site.yaml, or raise ContentError naming the field at fault."""
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise _fail("", f"is not valid YAML: {exc}") from exc
+    data = load_yaml(text, SOURCE, None) or {}
     if not isinstance(data, dict):
         raise _fail("", "must be a mapping")
     url = _str(data, "url", "", required=True).rstrip("/")

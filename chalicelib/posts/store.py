@@ -21,6 +21,7 @@ from chalicelib.posts.site import SiteConfig, parse_site
 log = logging.getLogger(__name__)
 
 POSTS_PREFIX = "posts/"
+DRAFTS_PREFIX = "drafts/"  # drafts' sources, read only by signed previews
 SITE_KEY = "site.yaml"
 INDEX_KEY = "index/posts.json"
 INDEX_VERSION = 1
@@ -163,6 +164,11 @@ class PostStore:
         key = post_key(slug)
         return self._cache.get(key, lambda text: parse_post(key, text))
 
+    def preview(self, slug: str) -> Post | None:
+        """A draft's source (drafts/), else the post's (a scheduled or published one)."""
+        key = draft_key(slug)
+        return self._cache.get(key, lambda text: parse_post(key, text)) or self.post(slug)
+
     # --- writing (publishing) -----------------------------------------------
 
     def put_source(self, key: str, text: str) -> None:
@@ -197,11 +203,12 @@ class PostStore:
             raise
         return obj["Body"].read().decode("utf-8")
 
-    def source_etags(self) -> dict[str, str]:
-        """Every post source in the bucket with its ETag (publishing only: requests never list)."""
+    def source_etags(self, prefix: str = POSTS_PREFIX) -> dict[str, str]:
+        """Every post source (or draft, with DRAFTS_PREFIX) in the bucket with its ETag
+        (publishing only: requests never list)."""
         etags: dict[str, str] = {}
         paginator = self.s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=POSTS_PREFIX):
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
                 if obj["Key"].endswith(".md"):
                     etags[obj["Key"]] = obj["ETag"]
@@ -214,3 +221,7 @@ def _missing(exc: ClientError) -> bool:
 
 def post_key(slug: str) -> str:
     return f"{POSTS_PREFIX}{slug}.md"
+
+
+def draft_key(slug: str) -> str:
+    return f"{DRAFTS_PREFIX}{slug}.md"

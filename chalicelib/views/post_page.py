@@ -119,8 +119,9 @@ def gather(
     return page
 
 
-def render_post_page(page: PostPage, links: Links, stores: Stores) -> str:
-    """The post page's HTML; the form token is left as TOKEN_MARKER."""
+def render_post_page(page: PostPage, links: Links, stores: Stores, preview: bool = False) -> str:
+    """The post page's HTML; the form token is left as TOKEN_MARKER. A preview is the same
+    page marked noindex."""
     site, slug = links.site, page.post.slug
     comments = page.comments or CommentPage(count=0, comments=[])
 
@@ -151,6 +152,7 @@ def render_post_page(page: PostPage, links: Links, stores: Stores) -> str:
         form_token=TOKEN_MARKER,
         limits=LIMITS,
         honeypot=HONEYPOT_FIELD,
+        noindex=preview,
     )
 
 

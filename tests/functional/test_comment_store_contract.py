@@ -187,3 +187,28 @@ def test_settled_answers_a_retry_or_a_refusal_before_anything_is_rendered(store)
     renamed = guards(comment(3), dup="same", request_fingerprint="h")
     with pytest.raises(DuplicateComment):
         store.settled("a-post", renamed, NOW + 20)
+
+
+def test_erasing_a_parent_leaves_a_removed_placeholder_that_keeps_its_replies_threaded(
+    store,
+) -> None:
+    parent = comment(1, email="gone@example.org", email_hash="gone", body="Mine, private")
+    reply = comment(2, parent=parent)
+    lone = comment(3, email="gone@example.org", email_hash="gone")
+    for c in (parent, reply, lone):
+        store.import_comment(c)
+    assert store.approved_count("a-post") == 3
+    assert store.erase_email("gone") == 2
+    page = store.approved_page("a-post", 50)
+    assert [c.id for c in page.comments] == [parent.id, reply.id]  # the lone one is gone
+    placeholder = page.comments[0]
+    assert placeholder.removed
+    assert (placeholder.author, placeholder.email, placeholder.body, placeholder.url) == ("",) * 4
+    assert page.comments[1].path == f"{parent.id}/{reply.id}"
+    # Counts stay exact: the placeholder is not a comment anyone can read.
+    assert store.approved_count("a-post") == page.count == 1
+    assert store.by_email("gone") == []
+    assert store.by_status("approved")[0] == [page.comments[1]]
+    assert store.set_status(parent.id, "trash") is None  # nothing left to moderate
+    assert store.delete(reply.id)
+    assert store.approved_count("a-post") == 0

@@ -33,19 +33,28 @@ def test_every_function_runs_the_uploaded_bundle() -> None:
     assert template["Resources"]["APIHandler"]["Properties"]["CodeUri"] == "./d.zip"
 
 
-def test_secrets_are_required_to_create_and_kept_on_update() -> None:
+def test_secrets_go_to_ssm_securestrings_required_first_and_kept_after(aws) -> None:
+    ssm = boto3.client("ssm", region_name="eu-west-1")
     with pytest.raises(deploy.DeployError, match="BLOG_ADMIN_TOKEN must be set"):
-        deploy.parameters({}, stack_exists=False)
+        deploy.put_secrets(ssm, "qa", {})
+    with pytest.raises(deploy.DeployError, match="at least 32"):
+        deploy.put_secrets(ssm, "qa", {"BLOG_ADMIN_TOKEN": "t" * 30, "BLOG_SECRET_KEY": "s"})
     env = {"BLOG_ADMIN_TOKEN": "t" * 30, "BLOG_SECRET_KEY": "s" * 40}
-    created = {p["ParameterKey"]: p for p in deploy.parameters(env, stack_exists=False)}
-    assert set(created) == {"AdminToken", "SecretKey", "OriginSecret"}
-    updated = {p["ParameterKey"]: p for p in deploy.parameters({}, stack_exists=True)}
-    assert updated["SecretKey"] == {"ParameterKey": "SecretKey", "UsePreviousValue": True}
-    assert set(updated) == set(deploy.PARAMETERS)
+    assert deploy.put_secrets(ssm, "qa", env) == [
+        "/lambdapress-qa/admin-token",
+        "/lambdapress-qa/secret-key",
+    ]
+    stored = ssm.get_parameter(Name="/lambdapress-qa/secret-key", WithDecryption=True)
+    assert stored["Parameter"]["Type"] == "SecureString"
+    assert stored["Parameter"]["Value"] == "s" * 40
+    assert deploy.put_secrets(ssm, "qa", {}) == []  # later deployments keep them
+    # The stack's parameters carry no secret the function would see in its configuration.
+    created = {p["ParameterKey"] for p in deploy.parameters(env, stack_exists=False)}
+    assert created == {"OriginSecret"}
 
 
 def test_the_origin_secret_is_generated_once_and_kept() -> None:
-    env = {"BLOG_ADMIN_TOKEN": "t" * 30, "BLOG_SECRET_KEY": "s" * 40}
+    env: dict[str, str] = {}
     first = {p["ParameterKey"]: p for p in deploy.parameters(env, stack_exists=False)}
     second = {p["ParameterKey"]: p for p in deploy.parameters(env, stack_exists=False)}
     secret = first["OriginSecret"]["ParameterValue"]
@@ -60,9 +69,25 @@ def test_the_origin_secret_is_generated_once_and_kept() -> None:
 def test_an_update_keeps_only_parameters_the_deployed_stack_has() -> None:
     previous = {"AdminToken", "SecretKey", "NotifyFrom", "NotifyIdentity", "CertificateArn"}
     updated = {p["ParameterKey"]: p for p in deploy.parameters({}, True, previous)}
-    assert {k for k, p in updated.items() if p.get("UsePreviousValue")} == previous
+    # AdminToken and SecretKey moved to SSM: the template no longer has them.
+    kept = {k for k, p in updated.items() if p.get("UsePreviousValue")}
+    assert kept == previous - {"AdminToken", "SecretKey"}
     # New ones take their defaults, except the secret, which is made up.
     assert set(updated) - previous == {"OriginSecret"}
+
+
+def test_a_stage_of_any_lowercase_name_gets_its_own_names_and_secrets() -> None:
+    template = infra.merge_template("qa2")
+    api = template["Resources"]["APIHandler"]["Properties"]
+    assert api["FunctionName"] == "lambdapress-qa2-api"
+    variables = api["Environment"]["Variables"]
+    assert variables["BLOG_SECRET_KEY_PARAMETER"] == "/lambdapress-qa2/secret-key"
+    assert "BLOG_SECRET_KEY" not in variables and "BLOG_ADMIN_TOKEN" not in variables
+    notify = template["Resources"]["Notify"]["Properties"]["Environment"]["Variables"]
+    assert not {k for k in notify if "SECRET" in k or "TOKEN" in k}
+    for bad in ("Prod", "a-b", "x" * 13, "1st"):
+        with pytest.raises(SystemExit):
+            infra.main(["package", "--stage", bad])
 
 
 def test_the_old_single_domain_variable_is_refused_with_its_new_name() -> None:

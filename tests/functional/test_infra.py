@@ -61,12 +61,11 @@ def test_functions_run_on_arm64_with_timeouts_inside_api_gateways(prod) -> None:
     env = api["Environment"]["Variables"]
     assert env["BLOG_BUCKET"] == {"Ref": "ContentBucket"}
     assert env["BLOG_TABLE"] == {"Ref": "CommentsTable"}
-    assert env["BLOG_SECRET_KEY"] == {"Ref": "SecretKey"}
+    assert env["BLOG_SECRET_KEY_PARAMETER"] == "/lambdapress-prod/secret-key"  # SSM
     stream = notify["Events"]["NotifyDynamodbEventSource"]["Properties"]["Stream"]
     assert stream == {"Fn::GetAtt": ["CommentsTable", "StreamArn"]}
     assert resources["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"
-    for name in ("AdminToken", "SecretKey"):
-        assert prod[0]["Parameters"][name]["NoEcho"] is True
+    assert prod[0]["Parameters"]["OriginSecret"]["NoEcho"] is True
 
 
 def test_functions_run_on_python_3_13_and_the_bundle_carries_its_binaries(prod) -> None:

@@ -286,7 +286,7 @@ def test_privacy_export_and_erase_everything_for_one_email(published, capsys) ->
     assert cli.main(["comments", "export", "private@EXAMPLE.org"]) == 0  # any case finds them
     exported = json.loads(capsys.readouterr().out)
     assert sorted(c["body"] for c in exported) == ["Hello", "second"]
-    assert cli.main(["comments", "erase", "PRIVATE@example.org"]) == 0
+    assert cli.main(["comments", "erase", "PRIVATE@example.org", "--yes"]) == 0
     assert "erased 2 comment(s)" in capsys.readouterr().out
     items = json.dumps(deps.client("dynamodb").scan(TableName="lambdapress-test")["Items"])
     assert "Private@Example.org" not in items

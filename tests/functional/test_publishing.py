@@ -29,12 +29,14 @@ def test_every_problem_is_reported_at_once(aws, content) -> None:
     (content / "posts" / "Two.md").write_text("---\ntitle: T\n---\nBody\n")
     with pytest.raises(PublishError) as err:
         load_content(content)
-    assert len(err.value.errors) == 2
+    # Two.md: its name and three missing fields; one.md: three missing fields.
+    assert len(err.value.errors) == 7
+    assert {e.source.rsplit("/", 1)[-1] for e in err.value.errors} == {"one.md", "Two.md"}
 
 
 def test_a_second_publish_uploads_only_what_changed(aws, content) -> None:
     first = publish(deps.posts(), load_content(content))
-    assert len(first.uploaded) == 5  # four posts and site.yaml
+    assert len(first.uploaded) == 6  # four posts, the draft (for previews) and site.yaml
     path = content / "posts" / "sun-protection-advice-that-sticks.md"
     path.write_text(path.read_text().replace("teaspoon", "half teaspoon"))
     second = publish(deps.posts(), load_content(content))

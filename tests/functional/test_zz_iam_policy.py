@@ -15,7 +15,7 @@ import yaml
 from chalicelib import deps, settings
 from chalicelib.posts.store import SITE_KEY, PostStore
 from tests import iam
-from tests.conftest import CONTENT
+from tests.conftest import ADMIN_TOKEN, CONTENT, SECRET_KEY
 from tests.functional.comment_helpers import ADMIN, SLUG, approve, post_api
 from tests.functional.test_notifications import item, record
 from tools import infra
@@ -67,10 +67,21 @@ def run_every_handler(client, clock) -> None:
     client.http.delete(f"/api/admin/comments/{reply['id']}", headers=ADMIN)
 
 
+def secrets_in_ssm(monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    """As on a deployed stage: the API reads its secrets from SSM, not its environment."""
+    ssm = deps.client("ssm")
+    for variable, name in settings.parameter_names(stage).items():
+        value = {"BLOG_ADMIN_TOKEN": ADMIN_TOKEN, "BLOG_SECRET_KEY": SECRET_KEY}[variable]
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+        monkeypatch.delenv(variable)
+        monkeypatch.setenv(f"{variable}_PARAMETER", name)
+    deps.reset()
+
+
 @pytest.mark.parametrize("stage", infra.STAGES)
 def test_the_policies_grant_exactly_what_the_code_calls(client, clock, monkeypatch, stage) -> None:
     monkeypatch.setenv("BLOG_NOTIFY_FROM", "n@example.org")
-    settings.reset()
+    secrets_in_ssm(monkeypatch, stage)
     publish_moderator_email()
     run_every_handler(client, clock)
     assert iam.RECORDED["api"] and iam.RECORDED["notify"]
