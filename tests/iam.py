@@ -49,6 +49,10 @@ def required(service: str, operation: str, params: dict[str, Any]) -> set[tuple[
         return {("s3:GetObject", "object"), ("s3:ListBucket", "bucket")}
     if service == "ses":
         return {(f"ses:{operation}", "identity")}
+    if service == "cloudfront":
+        return {(f"cloudfront:{operation}", "distribution")}
+    if service == "ssm":
+        return {(f"ssm:{operation}", "parameter")}
     return {(f"{service}:{operation}", service)}
 
 
@@ -64,6 +68,16 @@ def resource_kind(resource: str) -> str:
         (
             r"^arn:\$\{AWS::Partition\}:logs:.*:log-group:/aws/lambda/lambdapress-\w+-\w+:\*$",
             "logs",
+        ),
+        (
+            r"^arn:\$\{AWS::Partition\}:cloudfront::\$\{AWS::AccountId\}:distribution/"
+            r"\$\{Distribution\}$",
+            "distribution",
+        ),
+        (
+            r"^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:"
+            r"parameter/lambdapress/\w+/distribution-id$",
+            "parameter",
         ),
     ]
     for pattern, kind in patterns:

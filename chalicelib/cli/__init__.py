@@ -26,6 +26,7 @@ def use_stage(stage: str) -> None:
         raise CliError("no AWS region: set AWS_REGION or a region in your profile")
     names = settings.stage_names(stage, account, session.region_name)
     os.environ["BLOG_BUCKET"], os.environ["BLOG_TABLE"] = names["bucket"], names["table"]
+    os.environ["BLOG_STAGE"] = stage  # finds the stage's CDN distribution to invalidate
     deps.reset()
 
 

@@ -13,7 +13,8 @@ from slugify import slugify
 
 from chalicelib import deps, settings
 from chalicelib.cli.output import CliError, each, out
-from chalicelib.posts.model import SLUG_RE
+from chalicelib.edge_cache import paths_for
+from chalicelib.posts.model import SLUG_RE, PostMeta
 from chalicelib.posts.publishing import load_content, publish, unpublish
 from chalicelib.resources import create_resources
 
@@ -31,12 +32,26 @@ def cmd_publish(args: argparse.Namespace) -> None:
     each("uploaded", report.uploaded)
     each("removed", report.removed)
     each("draft", report.drafts, " (not published)")
-    out(f"{report.published} post(s) published; {len(report.unchanged)} unchanged.")
+    out(
+        f"{report.published} post(s) published; {len(report.unchanged)} unchanged; "
+        f"{len(report.media_uploaded)} image file(s) uploaded, {len(report.media_removed)} removed."
+    )
+    _invalidate(report.changed_posts, report.site_changed)
+
+
+def _invalidate(posts: list[PostMeta], everything: bool = False) -> None:
+    """One CDN invalidation for what readers now see differently (none under make run)."""
+    paths = paths_for(posts, everything) if posts or everything else []
+    if paths and (found := deps.edge().invalidate(paths)):
+        out(f"CDN: invalidation {found} of {len(paths)} path(s).")
+    elif paths and settings.current().stage != "local":
+        out("warning: the CDN invalidation failed; pages refresh within a minute anyway.")
 
 
 def cmd_unpublish(args: argparse.Namespace) -> None:
-    index = unpublish(deps.posts(), args.slug)
+    index, gone = unpublish(deps.posts(), args.slug)
     out(f"unpublished {args.slug}; {len(index.posts)} post(s) remain.")
+    _invalidate([gone] if gone else [])
 
 
 def cmd_new(args: argparse.Namespace) -> None:

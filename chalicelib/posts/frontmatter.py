@@ -10,7 +10,8 @@ from typing import Any
 import frontmatter
 import yaml
 
-from chalicelib.posts.markdown import reading_minutes, render_post_body, summarize
+from chalicelib.posts.markdown import reading_minutes, render_body, summarize
+from chalicelib.posts.media import MediaCatalog, media_path
 from chalicelib.posts.model import (
     Citation,
     ContentError,
@@ -80,6 +81,13 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _image(value: Any) -> str:
+    path = media_path(_text(value))
+    if path is None:
+        raise ValueError("must name an image in content/media/ (../media/... or /media/...)")
+    return path
+
+
 def _citation(value: Any) -> Citation:
     if not isinstance(value, dict):
         raise ValueError("must be a mapping with authors, year, title, ...")
@@ -133,11 +141,15 @@ _FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
     "citation": (False, _citation),
     "comments": (False, _comments),
     "draft": (False, _bool),
+    "image": (False, _image),
 }
 
 
-def parse_post(source: str, text: str) -> Post:
-    """Parse `posts/<slug>.md` text into a Post, or raise ContentError naming file and field."""
+def parse_post(source: str, text: str, media: MediaCatalog | None = None) -> Post:
+    """Parse `posts/<slug>.md` text into a Post, or raise ContentError naming file and field.
+
+    `media` sizes the post's images; publishing checks that each one exists (posts/images.py).
+    """
     slug = slug_from_filename(source)
     try:
         doc = frontmatter.loads(text)
@@ -161,7 +173,9 @@ def parse_post(source: str, text: str) -> Post:
             raise ContentError(source, name, str(exc)) from exc
     if not doc.content.strip():
         raise ContentError(source, "body", "is empty")
-    body_html, text_only = render_post_body(doc.content)
+    body = render_body(doc.content, media)
+    text_only = body.text
+    first_image = next((ref.path for ref in body.images if ref.path), "")
     words = len(text_only.split())
     meta = PostMeta(
         slug=slug,
@@ -175,5 +189,8 @@ def parse_post(source: str, text: str) -> Post:
         reading_minutes=values.get("reading_minutes") or reading_minutes(words),
         comments_open=values.get("comments", True),
         citation=values.get("citation"),
+        image=values.get("image") or first_image,
     )
-    return Post(meta=meta, body_html=body_html, draft=values.get("draft", False))
+    return Post(
+        meta=meta, body_html=body.html, draft=values.get("draft", False), images=body.images
+    )
