@@ -5,7 +5,7 @@ import logging
 from chalice import Chalice
 
 from chalicelib import edge
-from chalicelib.views import admin, api, post, site, streams
+from chalicelib.views import admin, api, media, post, site, streams
 
 app = Chalice(app_name="lambdapress")
 app.log.setLevel(logging.INFO)
@@ -14,6 +14,8 @@ logging.getLogger("chalicelib").setLevel(logging.INFO)
 app.register_blueprint(api.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(post.bp)
+app.register_blueprint(media.bp)  # answers only under make run (stage local)
+app.api.binary_types.extend(t for t in media.IMAGE_TYPES if t not in app.api.binary_types)
 app.register_blueprint(site.bp)
 app.register_blueprint(streams.bp)
 edge.register(app)

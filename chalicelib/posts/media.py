@@ -102,7 +102,8 @@ class MediaImage:
 
     def object_keys(self) -> list[str]:
         """Every object of this image in the bucket: the original and each variant."""
-        return [self.key, *(k for v in self.variants for k in (v.key, v.webp_key))]
+        keys = [self.key, *(k for v in self.variants for k in (v.key, v.webp_key))]
+        return list(dict.fromkeys(keys))
 
 
 class MediaCatalog:
