@@ -33,12 +33,15 @@ def pad_layers(width: int = 1200, height: int = 675) -> Image.Image:
     return image.quantize(colors=16)
 
 
-def naevus(size: int = 600) -> Image.Image:
-    """A plain drawing of a mole for the WordPress example's uploads."""
-    image = Image.new("RGB", (size, size * 2 // 3), (236, 205, 180))
+def whiteboard(width: int = 600, height: int = 400) -> Image.Image:
+    """A debrief whiteboard with the ABCDE steps, for the WordPress example's uploads."""
+    image = Image.new("RGB", (width, height), (245, 246, 248))
     draw = ImageDraw.Draw(image)
-    cx, cy, r = size // 2, size // 3, size // 6
-    draw.ellipse([cx - r, cy - r, cx + r, cy + r * 9 // 10], fill=(110, 70, 45))
+    draw.rectangle([20, 20, width - 20, height - 20], outline=(120, 120, 130), width=6)
+    for i, step in enumerate(["Airway", "Breathing", "Circulation", "Disability", "Exposure"]):
+        y = 40 + i * 66
+        draw.text((50, y), step[0], fill=(30, 80, 160), font_size=44)
+        draw.text((120, y + 10), step, fill=(50, 50, 50), font_size=30)
     return image
 
 
@@ -46,9 +49,9 @@ def main() -> None:
     pad = ROOT / "content" / "media" / "2026" / "suturing-pad-layers.png"
     pad.parent.mkdir(parents=True, exist_ok=True)
     pad_layers().save(pad, optimize=True)
-    upload = ROOT / "examples" / "wordpress-uploads" / "2023" / "05" / "naevus.jpg"
+    upload = ROOT / "examples" / "wordpress-uploads" / "2025" / "08" / "abcde-whiteboard.jpg"
     upload.parent.mkdir(parents=True, exist_ok=True)
-    naevus().save(upload, quality=70, optimize=True)
+    whiteboard().save(upload, quality=60, optimize=True)
     print(f"wrote {pad} ({pad.stat().st_size} bytes), {upload} ({upload.stat().st_size} bytes)")
 
 

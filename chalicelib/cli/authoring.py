@@ -80,7 +80,7 @@ def cmd_new(args: argparse.Namespace) -> None:
 
 
 def cmd_import_wordpress(args: argparse.Namespace) -> None:
-    from chalicelib.importers import wordpress, wxr
+    from chalicelib.importers import uploads, wordpress, wxr
 
     try:
         xml_text = Path(args.export).read_text(encoding="utf-8")
@@ -91,11 +91,16 @@ def cmd_import_wordpress(args: argparse.Namespace) -> None:
     except wxr.WxrError as exc:
         raise CliError(f"{args.export}: {exc}") from exc
     report = wordpress.ImportReport(skipped=skipped)
+    images = uploads.ImageReport()
+    uploads.bring_images(posts, _uploads_dir(args.uploads), Path(args.content), images)
     wordpress.write_posts(posts, Path(args.content), report)
     imported = [p for p in posts if (Path(args.content) / "posts" / f"{p.slug}.md").exists()]
     if not args.no_publish:
         publish(deps.posts(), load_content(Path(args.content)))
         wordpress.import_comments(deps.comments(), deps.signing(), imported, report)
+    each("image", images.copied, " (copied to media/)")
+    each("missing", images.missing, " (not in the uploads folder)")
+    each("alt text", images.described, ": made from the file name or caption; describe it")
     each("wrote", report.written)
     each("kept", report.kept, " (already there)")
     each("skipped", [f"{item.title}: {item.reason}" for item in report.skipped])
@@ -103,6 +108,14 @@ def cmd_import_wordpress(args: argparse.Namespace) -> None:
         f"{len(report.written)} post(s) written, {len(report.kept)} kept; "
         f"{report.comments_added} comment(s) imported, {report.comments_present} already there."
     )
+
+
+def _uploads_dir(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    if not Path(value).is_dir():
+        raise CliError(f"--uploads {value}: no such folder (a copy of wp-content/uploads)")
+    return Path(value)
 
 
 def cmd_status(args: argparse.Namespace) -> None:
@@ -157,6 +170,11 @@ def add_parsers(sub: Any) -> None:
     )
     wp.add_argument("export", help="the .xml file from Tools > Export in WordPress")
     wp.add_argument("--content", default="content", help="where to write the posts")
+    wp.add_argument(
+        "--uploads",
+        metavar="DIR",
+        help="a copy of wp-content/uploads: the posts' images are copied to content/media/",
+    )
     wp.add_argument(
         "--no-publish",
         action="store_true",
