@@ -164,6 +164,16 @@ def add_parsers(sub: Any) -> None:
     new.add_argument("--content", default="content", help="content folder (default: content)")
     new.set_defaults(func=cmd_new)
 
+    _add_import_parser(sub)
+
+    st = sub.add_parser("status", help="what is published and what awaits moderation")
+    st.set_defaults(func=cmd_status)
+
+    res = sub.add_parser("create-resources", help="create the bucket and table (local stack)")
+    res.set_defaults(func=cmd_create_resources)
+
+
+def _add_import_parser(sub: Any) -> None:
     wp = sub.add_parser(
         "import-wordpress",
         help="bring posts and approved comments over from a WordPress export (WXR)",
@@ -181,9 +191,3 @@ def add_parsers(sub: Any) -> None:
         help="only write the Markdown files; publish and import comments later",
     )
     wp.set_defaults(func=cmd_import_wordpress)
-
-    st = sub.add_parser("status", help="what is published and what awaits moderation")
-    st.set_defaults(func=cmd_status)
-
-    res = sub.add_parser("create-resources", help="create the bucket and table (local stack)")
-    res.set_defaults(func=cmd_create_resources)
