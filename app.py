@@ -5,7 +5,7 @@ import logging
 from chalice import Chalice
 
 from chalicelib import edge
-from chalicelib.views import admin, api, post, preview, site, streams
+from chalicelib.views import admin, api, media, post, preview, site, streams
 
 app = Chalice(app_name="lambdapress")
 app.log.setLevel(logging.INFO)
@@ -15,6 +15,8 @@ app.register_blueprint(api.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(post.bp)
 app.register_blueprint(preview.bp)
+app.register_blueprint(media.bp)  # answers only under make run (stage local)
+app.api.binary_types.extend(t for t in media.IMAGE_TYPES if t not in app.api.binary_types)
 app.register_blueprint(site.bp)
 app.register_blueprint(streams.bp)
 edge.register(app)

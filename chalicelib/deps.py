@@ -11,6 +11,7 @@ from botocore.config import Config
 
 from chalicelib import settings
 from chalicelib.comments.store import CommentStore
+from chalicelib.edge_cache import EdgeCache, Invalidator, NoEdge, parameter_name
 from chalicelib.faults import GuardedClient
 from chalicelib.posts.site import SiteConfig
 from chalicelib.posts.store import PostStore
@@ -66,6 +67,18 @@ def comments() -> CommentStore:
     return _get("comments", build)
 
 
+def edge() -> Invalidator:
+    """The stage's CDN invalidator; under `make run` (stage local) one that does nothing."""
+
+    def build() -> Invalidator:
+        stage = settings.current().stage
+        if stage == "local":
+            return NoEdge()
+        return EdgeCache(client("cloudfront"), client("ssm"), parameter_name(stage))
+
+    return _get("edge", build)
+
+
 def override(**objects: Any) -> None:
     """Replace built objects by name (`posts=`, `comments=`, `client:s3=`...)."""
     with _lock:
@@ -98,6 +111,10 @@ class Stores:
     @property
     def signing(self) -> Signing:
         return signing()
+
+    @property
+    def edge(self) -> Invalidator:
+        return edge()
 
     def site(self) -> SiteConfig:
         return posts().site()

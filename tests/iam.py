@@ -51,6 +51,8 @@ def required(service: str, operation: str, params: dict[str, Any]) -> set[tuple[
         return {("ssm:GetParameter", "parameter/" + params["Name"].rsplit("/", 1)[-1])}
     if service == "ses":
         return {(f"ses:{operation}", "identity")}
+    if service == "cloudfront":
+        return {(f"cloudfront:{operation}", "distribution")}
     return {(f"{service}:{operation}", service)}
 
 
@@ -70,6 +72,11 @@ def resource_kind(resource: str) -> str:
         (
             r"^arn:\$\{AWS::Partition\}:logs:.*:log-group:/aws/lambda/\$\{AWS::StackName\}-\w+:\*$",
             "logs",
+        ),
+        (
+            r"^arn:\$\{AWS::Partition\}:cloudfront::\$\{AWS::AccountId\}:distribution/"
+            r"\$\{Distribution\}$",
+            "distribution",
         ),
     ]
     for pattern, kind in patterns:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.edge_cache import parameter_name
 from tools.edge_policies import (
     ALL_VIEWER_EXCEPT_HOST,
     CACHING_DISABLED,
@@ -199,6 +200,17 @@ def fragment(stage: str) -> dict[str, Any]:
                 },
             },
             "Distribution": _distribution(stage),
+            # The functions and the CLI read the id here to invalidate: the function's
+            # environment cannot name the distribution (it is the API's own origin).
+            "DistributionIdParameter": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Name": parameter_name(stage),
+                    "Type": "String",
+                    "Value": {"Ref": "Distribution"},
+                    "Description": f"lambdapress {stage}: the CloudFront distribution's id",
+                },
+            },
         },
         "Outputs": {
             "SiteURL": {"Value": {"Fn::Sub": "https://${Distribution.DomainName}"}},

@@ -71,6 +71,37 @@ def load_policy(stage: str, function: str) -> dict[str, Any]:
     return policy
 
 
+def edge_policy_path(stage: str) -> Path:
+    """One for every stage, like the functions' policies (`${AWS::StackName}` names it)."""
+    return CHALICE_DIR / "policy-edge.json"
+
+
+def role_policy(stage: str, function: str) -> dict[str, Any]:
+    """Everything a function's role may do: its policy, and for the site's function the
+    edge's grants (a policy of its own in the template, see `_edge_policy`)."""
+    policy = load_policy(stage, function)
+    if function == "api":
+        edge = json.loads(edge_policy_path(stage).read_text())
+        policy = {**policy, "Statement": policy["Statement"] + edge["Statement"]}
+    return policy
+
+
+def _edge_policy(stage: str) -> dict[str, Any]:
+    """Invalidation on the stage's distribution only, and reading its id from SSM.
+
+    A policy resource of its own: inside the role's policies, naming the distribution would
+    make a cycle (distribution -> RestAPI -> APIHandler -> its role -> distribution).
+    """
+    return {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": f"lambdapress-{stage}-api-edge",
+            "Roles": [{"Ref": FUNCTIONS["api"][1]}],
+            "PolicyDocument": _sub_resources(json.loads(edge_policy_path(stage).read_text())),
+        },
+    }
+
+
 def _sub_resources(policy: dict[str, Any]) -> dict[str, Any]:
     document = copy.deepcopy(policy)
     for statement in document["Statement"]:
@@ -238,6 +269,7 @@ def merge_template(stage: str) -> dict[str, Any]:
     for fragment in (edge_template.fragment(stage), alarms_template.fragment(stage)):
         for section, entries in fragment.items():
             template.setdefault(section, {}).update(entries)
+    template["Resources"]["ApiEdgePolicy"] = _edge_policy(stage)
     return template
 
 

@@ -36,6 +36,7 @@ def use_stage(stage: str) -> None:
     # The signing key comes from the stage's SSM parameter unless BLOG_SECRET_KEY is set.
     parameter = settings.parameter_names(stage)["BLOG_SECRET_KEY"]
     os.environ.setdefault("BLOG_SECRET_KEY_PARAMETER", parameter)
+    os.environ["BLOG_STAGE"] = stage  # finds the stage's CDN distribution to invalidate
     deps.reset()
 
 

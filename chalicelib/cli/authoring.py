@@ -13,7 +13,8 @@ from slugify import slugify
 
 from chalicelib import deps, settings
 from chalicelib.cli.output import CliError, each, out, track
-from chalicelib.posts.model import SLUG_RE
+from chalicelib.edge_cache import paths_for
+from chalicelib.posts.model import SLUG_RE, PostMeta
 from chalicelib.posts.publishing import load_content, publish, unpublish
 from chalicelib.posts.store import post_key
 from chalicelib.resources import create_resources
@@ -51,7 +52,20 @@ def cmd_publish(args: argparse.Namespace) -> None:
     each("uploaded", report.uploaded)
     each("removed", report.removed)
     each("draft", report.drafts, " (not published)")
-    out(f"{report.published} post(s) published; {len(report.unchanged)} unchanged.")
+    out(
+        f"{report.published} post(s) published; {len(report.unchanged)} unchanged; "
+        f"{len(report.media_uploaded)} image file(s) uploaded, {len(report.media_removed)} removed."
+    )
+    _invalidate(report.changed_posts, report.site_changed)
+
+
+def _invalidate(posts: list[PostMeta], everything: bool = False) -> None:
+    """One CDN invalidation for what readers now see differently (none under make run)."""
+    paths = paths_for(posts, everything) if posts or everything else []
+    if paths and (found := deps.edge().invalidate(paths)):
+        out(f"CDN: invalidation {found} of {len(paths)} path(s).")
+    elif paths and settings.current().stage != "local":
+        out("warning: the CDN invalidation failed; pages refresh within a minute anyway.")
 
 
 def cmd_unpublish(args: argparse.Namespace) -> None:
@@ -60,8 +74,9 @@ def cmd_unpublish(args: argparse.Namespace) -> None:
         store.read_source(post_key(args.slug)) is None and store.index().get(args.slug) is None
     ):
         raise CliError(f"no post {args.slug!r} is published (see: status)")
-    index = unpublish(store, args.slug)
+    index, gone = unpublish(store, args.slug)
     out(f"unpublished {args.slug}; {len(index.posts)} post(s) remain.")
+    _invalidate([gone] if gone else [])
 
 
 def cmd_new(args: argparse.Namespace) -> None:
@@ -90,7 +105,7 @@ def cmd_new(args: argparse.Namespace) -> None:
 
 
 def cmd_import_wordpress(args: argparse.Namespace) -> None:
-    from chalicelib.importers import wordpress, wxr
+    from chalicelib.importers import uploads, wordpress, wxr
 
     try:
         xml_text = Path(args.export).read_text(encoding="utf-8")
@@ -101,6 +116,8 @@ def cmd_import_wordpress(args: argparse.Namespace) -> None:
     except wxr.WxrError as exc:
         raise CliError(f"{args.export}: {exc}") from exc
     report = wordpress.ImportReport(skipped=skipped)
+    images = uploads.ImageReport()
+    uploads.bring_images(posts, _uploads_dir(args.uploads), Path(args.content), images)
     wordpress.write_posts(posts, Path(args.content), report)
     imported = [p for p in posts if (Path(args.content) / "posts" / f"{p.slug}.md").exists()]
     if not args.no_publish:
@@ -109,6 +126,9 @@ def cmd_import_wordpress(args: argparse.Namespace) -> None:
         wordpress.import_comments(
             deps.comments(), deps.signing(), track(with_comments, "importing comments"), report
         )
+    each("image", images.copied, " (copied to media/)")
+    each("missing", images.missing, " (not in the uploads folder)")
+    each("alt text", images.described, ": made from the file name or caption; describe it")
     each("wrote", report.written)
     each("kept", report.kept, " (already there)")
     each("skipped", [f"{item.title}: {item.reason}" for item in report.skipped])
@@ -116,6 +136,14 @@ def cmd_import_wordpress(args: argparse.Namespace) -> None:
         f"{len(report.written)} post(s) written, {len(report.kept)} kept; "
         f"{report.comments_added} comment(s) imported, {report.comments_present} already there."
     )
+
+
+def _uploads_dir(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    if not Path(value).is_dir():
+        raise CliError(f"--uploads {value}: no such folder (a copy of wp-content/uploads)")
+    return Path(value)
 
 
 def cmd_status(args: argparse.Namespace) -> None:
@@ -168,6 +196,16 @@ def add_parsers(sub: Any) -> None:
     new.add_argument("--content", default="content", help="content folder (default: content)")
     new.set_defaults(func=cmd_new)
 
+    _add_import_parser(sub)
+
+    st = sub.add_parser("status", help="what is published and what awaits moderation")
+    st.set_defaults(func=cmd_status)
+
+    res = sub.add_parser("create-resources", help="create the bucket and table (local stack)")
+    res.set_defaults(func=cmd_create_resources)
+
+
+def _add_import_parser(sub: Any) -> None:
     wp = sub.add_parser(
         "import-wordpress",
         help="bring posts and approved comments over from a WordPress export (WXR)",
@@ -175,14 +213,13 @@ def add_parsers(sub: Any) -> None:
     wp.add_argument("export", help="the .xml file from Tools > Export in WordPress")
     wp.add_argument("--content", default="content", help="where to write the posts")
     wp.add_argument(
+        "--uploads",
+        metavar="DIR",
+        help="a copy of wp-content/uploads: the posts' images are copied to content/media/",
+    )
+    wp.add_argument(
         "--no-publish",
         action="store_true",
         help="only write the Markdown files; publish and import comments later",
     )
     wp.set_defaults(func=cmd_import_wordpress)
-
-    st = sub.add_parser("status", help="what is published and what awaits moderation")
-    st.set_defaults(func=cmd_status)
-
-    res = sub.add_parser("create-resources", help="create the bucket and table (local stack)")
-    res.set_defaults(func=cmd_create_resources)

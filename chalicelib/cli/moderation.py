@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib import deps
 from chalicelib.cli.output import CliError, confirm, out, track
+from chalicelib.comments import moderation
 
 MODERATION_ACTIONS = {
     "approve": "approved",
@@ -32,7 +33,10 @@ def _list(args: argparse.Namespace) -> None:
 def _moderate(args: argparse.Namespace) -> None:
     status = MODERATION_ACTIONS[args.action]
     for comment_id in _targets(args):
-        if deps.comments().set_status(comment_id, status) is None:
+        changed = moderation.set_status(
+            deps.comments(), deps.posts(), deps.edge(), comment_id, status
+        )
+        if changed is None:
             raise CliError(f"no comment {comment_id}")
         out(f"{comment_id}: {status}")
 
@@ -41,7 +45,7 @@ def _delete(args: argparse.Namespace) -> None:
     ids = _targets(args)
     confirm(f"Delete {len(ids)} comment(s) for good?", args.yes)
     for comment_id in ids:
-        if not deps.comments().delete(comment_id):
+        if not moderation.delete(deps.comments(), deps.posts(), deps.edge(), comment_id):
             raise CliError(f"no comment {comment_id}")
         out(f"{comment_id}: deleted")
 

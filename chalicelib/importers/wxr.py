@@ -112,17 +112,26 @@ def _autop(text: str) -> str:
     return "\n\n".join(out)
 
 
+def _caption(attrs: str, inner: str) -> str:
+    """`[caption]<a><img></a> Text[/caption]` -> the image alone in its paragraph with the
+    caption as its title, which the post's Markdown shows as a figure with its caption."""
+    img = re.search(r"<img[^>]*>", inner)
+    text = re.sub(r"<a[^>]*>\s*<img[^>]*>\s*</a>|<img[^>]*>", "", inner).strip()
+    named = dict(_ATTR.findall(attrs))
+    label = html.unescape(re.sub(r"<[^>]+>", "", text) or named.get("caption", "")).strip()
+    if img is None:
+        return f"<p>{html.escape(label)}</p>" if label else ""
+    tag = re.sub(r'\s(title|width|height|class|srcset|sizes)="[^"]*"', "", img.group(0))
+    return "\n\n" + tag.replace("<img", f'<img title="{html.escape(label)}"', 1) + "\n\n"
+
+
 def _shortcodes(text: str) -> str:
     """Turn the common shortcodes into HTML; drop the ones with nothing to show."""
 
     def pair(match: re.Match[str]) -> str:
         name, attrs, inner = match.group(1).lower(), match.group(2), match.group(3)
         if name in ("caption", "wp_caption"):
-            caption = _ATTR.search(attrs)
-            img = re.search(r"<img[^>]*>", inner)
-            text = re.sub(r"<a[^>]*>\s*<img[^>]*>\s*</a>|<img[^>]*>", "", inner).strip()
-            label = text or (caption.group(2) if caption and caption.group(1) == "caption" else "")
-            return f"<figure>{img.group(0) if img else ''}<figcaption>{label}</figcaption></figure>"
+            return _caption(attrs, inner)
         if name in ("embed", "video", "audio"):
             url = inner.strip()
             return f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>'
@@ -143,9 +152,20 @@ def to_markdown(wp_html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
 
 
+# A theme or plugin that wrote the reading time into the title: the site adds its own.
+_READING_TIME = re.compile(r"^\s*\[\s*\d+\s*min(?:ute)?s?\.?\s*read\s*\]\s*", re.I)
+_READING_TIME_SLUG = re.compile(r"^\d+-min(?:ute)?s?-read-")
+
+
+def strip_reading_time(title: str) -> str:
+    """ "[3 min read] Stem cells" -> "Stem cells" (the page shows its own reading time)."""
+    return _READING_TIME.sub("", title).strip() or title
+
+
 def _slug(post_name: str, title: str) -> str:
     slug = slugify(unquote(post_name)) if post_name else ""
-    return slug or slugify(title) or "untitled"
+    slug = _READING_TIME_SLUG.sub("", slug or slugify(title))
+    return slug or "untitled"
 
 
 def _channel(xml_text: str) -> Any:
@@ -178,6 +198,7 @@ def _created(item: Any) -> dt.datetime:
 
 
 def _post(item: Any, title: str, authors: dict[str, str]) -> WpPost:
+    title = strip_reading_time(title)
     categories, creator = _terms(item, "category"), _text(item, "dc:creator")
     excerpt = html.unescape(re.sub(r"<[^>]+>", "", _text(item, "excerpt:encoded"))).strip()
     return WpPost(

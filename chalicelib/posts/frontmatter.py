@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.posts.markdown import reading_minutes, render_post_body, summarize
+from chalicelib.posts.markdown import reading_minutes, render_body, summarize
+from chalicelib.posts.media import MediaCatalog, media_path
 from chalicelib.posts.model import (
     Citation,
     ContentError,
@@ -81,6 +82,13 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _image(value: Any) -> str:
+    path = media_path(_text(value))
+    if path is None:
+        raise ValueError("must name an image in content/media/ (../media/... or /media/...)")
+    return path
+
+
 def _citation(value: Any) -> Citation:
     if not isinstance(value, dict):
         raise ValueError("must be a mapping with authors, year, title, ...")
@@ -134,6 +142,7 @@ _FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
     "citation": (False, _citation),
     "comments": (False, _comments),
     "draft": (False, _bool),
+    "image": (False, _image),
 }
 
 
@@ -173,9 +182,10 @@ def _values(source: str, raw: dict[Any, Any], errors: list[ContentError]) -> dic
     return values
 
 
-def parse_post(source: str, text: str) -> Post:
+def parse_post(source: str, text: str, media: MediaCatalog | None = None) -> Post:
     """Parse `posts/<slug>.md` text into a Post, or raise ContentErrors listing every problem
-    (each naming file and field)."""
+    (each naming file and field). `media` sizes the post's images; publishing checks that
+    each one exists (posts/images.py)."""
     errors: list[ContentError] = []
     slug = ""
     try:
@@ -191,7 +201,9 @@ def parse_post(source: str, text: str) -> Post:
         errors.append(ContentError(source, "body", "is empty"))
     if errors:
         raise ContentErrors(errors)
-    body_html, text_only = render_post_body(body)
+    rendered = render_body(body, media)
+    text_only = rendered.text
+    first_image = next((ref.path for ref in rendered.images if ref.path), "")
     words = len(text_only.split())
     meta = PostMeta(
         slug=slug,
@@ -205,5 +217,8 @@ def parse_post(source: str, text: str) -> Post:
         reading_minutes=values.get("reading_minutes") or reading_minutes(words),
         comments_open=values.get("comments", True),
         citation=values.get("citation"),
+        image=values.get("image") or first_image,
     )
-    return Post(meta=meta, body_html=body_html, draft=values.get("draft", False))
+    return Post(
+        meta=meta, body_html=rendered.html, draft=values.get("draft", False), images=rendered.images
+    )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+
+from chalicelib.posts.figures import ImageRef, image_refs, mark_figures, render_image
+from chalicelib.posts.media import MediaCatalog
 
 WORDS_PER_MINUTE = 200
 SUMMARY_WORDS = 50
@@ -24,6 +28,8 @@ _POST_TAGS = {
     "sub",
     "hr",
     "img",
+    "picture",
+    "source",
     "table",
     "thead",
     "tbody",
@@ -36,7 +42,8 @@ _POST_TAGS = {
 _POST_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"id", "class", "title", "lang"},
     "a": {"href", "hreflang"},
-    "img": {"src", "alt", "width", "height", "loading"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"},
+    "source": {"type", "srcset", "sizes", "media"},
     "th": {"style", "scope"},
     "td": {"style"},
     "ol": {"start"},
@@ -44,12 +51,29 @@ _POST_ATTRIBUTES: dict[str, set[str]] = {
 }
 
 
+def _srcset_filter(tag: str, attribute: str, value: str) -> str | None:
+    """nh3 checks the schemes of src and href, not of srcset: keep only site and https URLs."""
+    if attribute != "srcset":
+        return value
+    urls = [candidate.split()[0] for candidate in value.split(",") if candidate.strip()]
+    safe = all(u.startswith(("/", "https://")) and not u.startswith("//") for u in urls)
+    return value if safe else None
+
+
+def _image_rule(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    return render_image(tokens, idx, options, env, self)
+
+
 def _post_markdown() -> MarkdownIt:
-    return (
+    md = (
         MarkdownIt("commonmark", {"html": True, "typographer": True})
         .enable(["table", "strikethrough", "replacements", "smartquotes"])
         .use(footnote_plugin)
     )
+    md.add_render_rule("image", _image_rule)
+    return md
 
 
 _MD_POST = _post_markdown()
@@ -79,11 +103,19 @@ def plain_text(tokens: Iterable[Token]) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def render_post_body(markdown_text: str) -> tuple[str, str]:
-    """Render an author's Markdown to sanitised HTML; return (html, plain text)."""
-    env: dict[str, Any] = {}
+@dataclass(frozen=True)
+class RenderedBody:
+    html: str
+    text: str  # the visible words
+    images: tuple[ImageRef, ...]  # every image the Markdown names, in order
+
+
+def render_body(markdown_text: str, media: MediaCatalog | None = None) -> RenderedBody:
+    """Render an author's Markdown to sanitised HTML, its images sized from `media`."""
+    env: dict[str, Any] = {"media": media}
     tokens = _MD_POST.parse(markdown_text, env)
     _demote_h1(tokens)
+    mark_figures(tokens)
     html = _MD_POST.renderer.render(tokens, _MD_POST.options, env)
     # Authors are trusted, but their HTML still passes an allow-list: a pasted
     # <script> or onclick from another site must never reach readers.
@@ -93,8 +125,15 @@ def render_post_body(markdown_text: str) -> tuple[str, str]:
         attributes=_POST_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
+        attribute_filter=_srcset_filter,
     )
-    return safe, plain_text(tokens)
+    return RenderedBody(safe, plain_text(tokens), tuple(image_refs(tokens)))
+
+
+def render_post_body(markdown_text: str) -> tuple[str, str]:
+    """Render an author's Markdown to sanitised HTML; return (html, plain text)."""
+    body = render_body(markdown_text)
+    return body.html, body.text
 
 
 def reading_minutes(words: int) -> int:

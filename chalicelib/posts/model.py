@@ -6,9 +6,12 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slugify import slugify
+
+if TYPE_CHECKING:
+    from chalicelib.posts.figures import ImageRef
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -82,6 +85,7 @@ class PostMeta:
     comments_open: bool = True
     citation: Citation | None = None
     updated: dt.date | None = None
+    image: str = ""  # the page's share image (og:image), under content/media/
 
     @property
     def category_slug(self) -> str:
@@ -104,6 +108,7 @@ class PostMeta:
             "reading_minutes": self.reading_minutes,
             "comments_open": self.comments_open,
             "citation": _citation_dict(self.citation),
+            "image": self.image,
         }
 
     @classmethod
@@ -122,6 +127,7 @@ class PostMeta:
             citation=Citation(**{**data["citation"], "authors": tuple(data["citation"]["authors"])})
             if data.get("citation")
             else None,
+            image=data.get("image") or "",
         )
 
 
@@ -130,6 +136,7 @@ class Post:
     meta: PostMeta
     body_html: str
     draft: bool = False
+    images: tuple[ImageRef, ...] = ()  # as the Markdown names them, in order
 
     @property
     def slug(self) -> str:

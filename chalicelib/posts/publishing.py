@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chalicelib.posts.frontmatter import parse_post
-from chalicelib.posts.model import ContentError, ContentErrors, Post
+from chalicelib.posts.images import image_errors, scan
+from chalicelib.posts.media import MediaCatalog
+from chalicelib.posts.media_publishing import media_keys, prune_media, upload_media
+from chalicelib.posts.model import ContentError, ContentErrors, Post, PostMeta
 from chalicelib.posts.site import SiteConfig, parse_site
 from chalicelib.posts.store import (
     DRAFTS_PREFIX,
@@ -35,6 +38,8 @@ class Content:
     site: SiteConfig
     sources: dict[str, str]  # S3 key -> text, for every post file
     posts: dict[str, Post]  # S3 key -> parsed post
+    media: MediaCatalog = field(default_factory=MediaCatalog)  # content/media/, measured
+    media_files: dict[str, Path] = field(default_factory=dict)  # media path -> file
 
 
 @dataclass
@@ -44,6 +49,11 @@ class PublishReport:
     removed: list[str] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)
     published: int = 0
+    media_uploaded: list[str] = field(default_factory=list)
+    media_removed: list[str] = field(default_factory=list)
+    # What readers see differently now: the posts (before and after), or the whole site.
+    changed_posts: list[PostMeta] = field(default_factory=list)
+    site_changed: bool = False
 
 
 def _read_text(path: Path) -> str:
@@ -77,20 +87,23 @@ def load_content(content_dir: Path) -> Content:
         site = parse_site(site_text)
     except ContentError as exc:
         errors.extend(_file_errors(site_path, exc))
+    media, media_files, media_errors = scan(content_dir / "media")
+    errors.extend(media_errors)
     sources: dict[str, str] = {}
     posts: dict[str, Post] = {}
     for path in sorted((content_dir / "posts").glob("*.md")):
         key = f"{POSTS_PREFIX}{path.name}"
         try:
             text = _read_text(path)
-            posts[key] = parse_post(key, text)
+            posts[key] = parse_post(key, text, media)
         except ContentError as exc:
             errors.extend(_file_errors(path, exc))
             continue
+        errors.extend(image_errors(str(path), posts[key], media))
         sources[key] = text
     if errors or site is None:
         raise PublishError(errors)
-    return Content(site_text=site_text, site=site, sources=sources, posts=posts)
+    return Content(site_text, site, sources, posts, media, media_files)
 
 
 def _etag(text: str) -> str:
@@ -113,8 +126,12 @@ def publish(
 
     `track` wraps the uploads (the CLI's progress bar)."""
     report = PublishReport()
+    before = store.index()
     remote = store.source_etags()
     live = {k: p for k, p in content.posts.items() if not p.draft}
+    present = media_keys(store)
+    used = content.media.only(path for post in live.values() for path in _image_paths(post))
+    report.media_uploaded = upload_media(store, used, content.media_files, present)
     for key, post in content.posts.items():
         if post.draft:
             report.drafts.append(post.slug)
@@ -136,8 +153,14 @@ def publish(
     if site_remote != content.site_text:
         store.put_source(SITE_KEY, content.site_text)
         report.uploaded.append(SITE_KEY)
-    index = rebuild_index(store, live, keys=(set(remote) - set(report.removed)) | set(live))
+        report.site_changed = True
+    keys = (set(remote) - set(report.removed)) | set(live)
+    index = rebuild_index(store, live, keys, before.media.merged(content.media))
+    if prune:
+        report.media_removed = prune_media(store, index.media, present)
     report.published = len(index.posts)
+    touched = [key for key in report.uploaded + report.removed if key != SITE_KEY]
+    report.changed_posts = changed_posts(before, index, live, touched)
     return report
 
 
@@ -157,11 +180,38 @@ def _sync_drafts(store: PostStore, content: Content, prune: bool, report: Publis
             report.removed.append(key)
 
 
+def _image_paths(post: Post) -> set[str]:
+    paths = {ref.path for ref in post.images if ref.path}
+    return paths | {post.meta.image} if post.meta.image else paths
+
+
+def changed_posts(
+    before: PostsIndex, after: PostsIndex, live: dict[str, Post], touched: list[str]
+) -> list[PostMeta]:
+    """The posts whose pages differ, as they were and as they are: uploaded or removed
+    (`touched` keys), with changed metadata, or showing an image that changed."""
+    slugs = {key.removeprefix(POSTS_PREFIX).removesuffix(".md") for key in touched}
+    for meta in {*before.posts, *after.posts}:
+        if before.get(meta.slug) != after.get(meta.slug):
+            slugs.add(meta.slug)
+    for post in live.values():
+        paths = sorted(_image_paths(post))
+        if [before.media.get(p) for p in paths] != [after.media.get(p) for p in paths]:
+            slugs.add(post.slug)
+    metas = [before.get(slug) for slug in sorted(slugs)] + [after.get(s) for s in sorted(slugs)]
+    return [meta for meta in metas if meta is not None]
+
+
 def rebuild_index(
-    store: PostStore, known: dict[str, Post], keys: set[str] | None = None
+    store: PostStore,
+    known: dict[str, Post],
+    keys: set[str] | None = None,
+    media: MediaCatalog | None = None,
 ) -> PostsIndex:
-    """Derive the posts index from what the bucket holds now (`keys`, when the caller knows)."""
-    metas = []
+    """Derive the posts index from what the bucket holds now (`keys`, when the caller knows),
+    with the images its posts show (from `media`, else the index the bucket holds)."""
+    media = store.index().media if media is None else media
+    metas, used = [], set()
     for key in sorted(store.source_etags() if keys is None else keys):
         post = known.get(key)
         if post is None:
@@ -171,11 +221,14 @@ def rebuild_index(
             post = parse_post(key, text)
         if not post.draft:
             metas.append(post.meta)
-    index = PostsIndex(metas)
+            used |= _image_paths(post)
+    index = PostsIndex(metas, media.only(used))
     store.put_index(index)
     return index
 
 
-def unpublish(store: PostStore, slug: str) -> PostsIndex:
+def unpublish(store: PostStore, slug: str) -> tuple[PostsIndex, PostMeta | None]:
+    """Remove a post; return the index and the post as it was (None if it was not published)."""
+    gone = store.index().get(slug)
     store.delete_source(post_key(slug))
-    return rebuild_index(store, {})
+    return rebuild_index(store, {}), gone

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.faults import Unavailable, unavailable_on_fault
 from chalicelib.posts.frontmatter import parse_post
+from chalicelib.posts.media import MediaCatalog
 from chalicelib.posts.model import Post, PostMeta
 from chalicelib.posts.site import SiteConfig, parse_site
 
@@ -34,6 +35,7 @@ class _Entry[T]:
     value: T
     etag: str
     checked_at: float
+    tag: str = ""  # what else the value was derived from (a post: the media catalog)
 
 
 class NotPublished(LookupError):
@@ -41,11 +43,13 @@ class NotPublished(LookupError):
 
 
 class PostsIndex:
-    """Every published post's metadata, newest first; derived, never edited by hand."""
+    """Every published post's metadata, newest first, and the images they show (sizes and
+    variants, measured at publish); derived, never edited by hand."""
 
-    def __init__(self, posts: list[PostMeta]) -> None:
+    def __init__(self, posts: list[PostMeta], media: MediaCatalog | None = None) -> None:
         self.posts = sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
         self._by_slug = {p.slug: p for p in self.posts}
+        self.media = media or MediaCatalog()
 
     def get(self, slug: str) -> PostMeta | None:
         return self._by_slug.get(slug)
@@ -55,7 +59,11 @@ class PostsIndex:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"version": INDEX_VERSION, "posts": [p.to_dict() for p in self.posts]},
+            {
+                "version": INDEX_VERSION,
+                "posts": [p.to_dict() for p in self.posts],
+                "media": self.media.to_dict(),
+            },
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -63,7 +71,8 @@ class PostsIndex:
     @classmethod
     def from_json(cls, text: str) -> PostsIndex:
         data = json.loads(text)
-        return cls([PostMeta.from_dict(item) for item in data["posts"]])
+        media = MediaCatalog.from_dict(data.get("media") or {})
+        return cls([PostMeta.from_dict(item) for item in data["posts"]], media)
 
 
 class S3ObjectCache:
@@ -83,19 +92,21 @@ class S3ObjectCache:
         self._entries: dict[str, _Entry[Any]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str, parse: Callable[[str], T]) -> T | None:
+    def get(self, key: str, parse: Callable[[str], T], tag: str = "") -> T | None:
         """The parsed object at `key`, or None if there is none.
 
-        When S3 fails while revalidating, the copy in memory is served (stale is better
-        than nothing) until the next check; with no copy, Unavailable is raised.
+        A copy parsed under another `tag` is parsed again. When S3 fails while
+        revalidating, the copy in memory is served (stale is better than nothing) until
+        the next check; with no copy, Unavailable is raised.
         """
         now = self._clock()
         entry = self._entries.get(key)
-        if entry is not None and now - entry.checked_at < self._ttl:
-            return entry.value
+        same = entry if entry is not None and entry.tag == tag else None
+        if same is not None and now - same.checked_at < self._ttl:
+            return same.value
         try:
             with unavailable_on_fault("s3"):
-                return self._fetch(key, entry, now, parse)
+                return self._fetch(key, same, now, parse, tag)
         except Unavailable:
             if entry is None:
                 raise
@@ -104,7 +115,7 @@ class S3ObjectCache:
             return entry.value
 
     def _fetch(
-        self, key: str, entry: _Entry[Any] | None, now: float, parse: Callable[[str], T]
+        self, key: str, entry: _Entry[Any] | None, now: float, parse: Callable[[str], T], tag: str
     ) -> T | None:
         kwargs = {"Bucket": self._bucket, "Key": key}
         if entry is not None:
@@ -123,7 +134,7 @@ class S3ObjectCache:
             raise
         value = parse(obj["Body"].read().decode("utf-8"))
         with self._lock:
-            self._entries[key] = _Entry(value=value, etag=obj["ETag"], checked_at=now)
+            self._entries[key] = _Entry(value, obj["ETag"], checked_at=now, tag=tag)
         return value
 
     def forget(self, key: str) -> None:
@@ -160,9 +171,12 @@ class PostStore:
         """A published post's full content; None when there is no such source.
 
         Whether it may be shown yet (drafts, scheduled dates) is the index's business.
+        Its images are sized from the index's media catalog: a post is parsed again when
+        the catalog changes, even if its source did not.
         """
         key = post_key(slug)
-        return self._cache.get(key, lambda text: parse_post(key, text))
+        media = self.index().media
+        return self._cache.get(key, lambda text: parse_post(key, text, media), media.version)
 
     def preview(self, slug: str) -> Post | None:
         """A draft's source (drafts/), else the post's (a scheduled or published one)."""

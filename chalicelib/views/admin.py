@@ -12,6 +12,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib import deps, settings
+from chalicelib.comments import moderation
 from chalicelib.comments.errors import ConcurrentChange
 from chalicelib.comments.model import STATUSES, Position
 from chalicelib.signing import InvalidToken
@@ -101,7 +102,9 @@ def update_comment(comment_id: str) -> Response:
     if status not in STATUSES:
         return _unknown_status()
     try:
-        comment = deps.comments().set_status(comment_id, status)
+        comment = moderation.set_status(
+            deps.comments(), deps.posts(), deps.edge(), comment_id, status
+        )
     except ConcurrentChange:
         return api_error(409, "conflict", "The comment changed meanwhile; reload and retry.")
     if comment is None:
@@ -114,7 +117,7 @@ def update_comment(comment_id: str) -> Response:
 @admin_only
 def delete_comment(comment_id: str) -> Response:
     try:
-        deleted = deps.comments().delete(comment_id)
+        deleted = moderation.delete(deps.comments(), deps.posts(), deps.edge(), comment_id)
     except ConcurrentChange:
         return api_error(409, "conflict", "The comment changed meanwhile; reload and retry.")
     if not deleted:

@@ -15,6 +15,7 @@ from chalicelib.comments.rules import HONEYPOT_FIELD, LIMITS
 from chalicelib.comments.service import comment_on, comments_open
 from chalicelib.deps import Stores
 from chalicelib.faults import Unavailable
+from chalicelib.posts.media import MediaImage
 from chalicelib.posts.model import Post, PostMeta
 from chalicelib.rendering import render
 from chalicelib.signing import InvalidToken
@@ -124,6 +125,7 @@ def render_post_page(page: PostPage, links: Links, stores: Stores, preview: bool
     page marked noindex."""
     site, slug = links.site, page.post.slug
     comments = page.comments or CommentPage(count=0, comments=[])
+    image = stores.posts.index().media.get(page.post.meta.image)
 
     def comments_link(**where: str) -> str:
         cursor = stores.signing.cursor(_cursor_scope(slug), where)
@@ -136,7 +138,9 @@ def render_post_page(page: PostPage, links: Links, stores: Stores, preview: bool
         post=page.post,
         meta=page.post.meta,
         cta=site.call_to_action(page.post.meta.category),
-        json_ld=json_ld(page.post.meta, links),
+        json_ld=json_ld(page.post.meta, links, image),
+        share_image=image,
+        share_alt=next((i.alt for i in page.post.images if i.path == page.post.meta.image), ""),
         comment_count=comments.count,
         threads=build_threads(comments.comments),
         newer_link=comments_link(a=comments.next_after) if comments.next_after else "",
@@ -187,7 +191,7 @@ def read_api_cursor(stores: Stores, slug: str, cursor: str) -> str | None:
     return after if isinstance(after, str) else None
 
 
-def json_ld(meta: PostMeta, links: Links) -> dict[str, Any]:
+def json_ld(meta: PostMeta, links: Links, image: MediaImage | None = None) -> dict[str, Any]:
     """schema.org metadata for search engines: the post, and the study it discusses."""
     url = links.absolute(f"/posts/{meta.slug}")
     data: dict[str, Any] = {
@@ -205,6 +209,13 @@ def json_ld(meta: PostMeta, links: Links) -> dict[str, Any]:
         "keywords": [t.name for t in meta.tags],
         "timeRequired": f"PT{meta.reading_minutes}M",
     }
+    if image is not None:
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": links.absolute(image.url),
+            "width": image.width,
+            "height": image.height,
+        }
     if meta.citation is not None:
         data["citation"] = _cited(meta)
     return data

@@ -268,3 +268,37 @@ def test_the_site_reads_without_javascript_on_a_phone(
     page.get_by_role("link", name="Read more recent research on training").click()
     assert page.locator("h1").inner_text() == "Posts tagged “training”"
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_posts_image_loads_at_its_size_under_the_pages_csp(
+    live_site: LiveSite, browser: Browser, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.add_init_script(
+        "window.__blocked = []; document.addEventListener("
+        "'securitypolicyviolation', e => window.__blocked.push(e.blockedURI));"
+    )
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    response = page.goto(f"{live_site.url}/posts/practise-suturing-at-home")
+    assert response is not None and "img-src 'self'" in response.headers["content-security-policy"]
+    image = page.locator(".post-body figure img")
+    image.wait_for()
+    page.wait_for_function("document.querySelector('.post-body figure img').complete")
+    shown = image.evaluate(
+        "img => ({natural: img.naturalWidth, src: img.currentSrc,"
+        " w: img.getBoundingClientRect().width, h: img.getBoundingClientRect().height,"
+        " attrs: [img.getAttribute('width'), img.getAttribute('height')],"
+        " lazy: img.loading, caption: img.closest('figure').querySelector('figcaption').innerText})"
+    )
+    assert shown["natural"] > 0, shown  # decoded: not broken, not blocked
+    assert "/media/" in shown["src"] and shown["src"].endswith(".webp"), shown
+    assert shown["attrs"] == ["1200", "675"]  # the space is kept before it loads
+    assert 0 < shown["w"] <= min(width - 32, 640) + 1, shown  # the column, never wider
+    assert abs(shown["h"] - shown["w"] * 675 / 1200) <= 1, shown  # its intrinsic proportions
+    assert shown["lazy"] != "lazy" and shown["caption"].startswith("The pad in cross-section")
+    assert page.evaluate("window.__blocked") == [] and failed == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()

@@ -307,3 +307,35 @@ def test_alarms_email_through_a_topic_only_when_an_address_is_given(prod) -> Non
         assert alarm["AlarmActions"] == {
             "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]
         }
+
+
+def test_the_distribution_id_is_in_the_ssm_parameter_the_code_reads(prod) -> None:
+    from chalicelib.edge_cache import parameter_name
+
+    parameter = prod[0]["Resources"]["DistributionIdParameter"]["Properties"]
+    assert parameter["Name"] == parameter_name("prod") == "/lambdapress-prod/distribution-id"
+    assert parameter["Value"] == {"Ref": "Distribution"}
+
+
+def test_the_site_may_invalidate_only_its_distribution_by_a_policy_of_its_own(prod) -> None:
+    resources = prod[0]["Resources"]
+    edge = resources["ApiEdgePolicy"]
+    assert edge["Type"] == "AWS::IAM::Policy"
+    assert edge["Properties"]["Roles"] == [{"Ref": "ApiHandlerRole"}]
+    grants = {
+        action: [r["Fn::Sub"] for r in s["Resource"]]
+        for s in edge["Properties"]["PolicyDocument"]["Statement"]
+        for action in s["Action"]
+    }
+    assert grants == {
+        "cloudfront:CreateInvalidation": [
+            "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"
+        ],
+        "ssm:GetParameter": [
+            "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+            ":parameter/${AWS::StackName}/distribution-id"
+        ],
+    }
+    # The role itself never names the distribution: that would be a dependency cycle.
+    assert "Distribution" not in json.dumps(resources["ApiHandlerRole"])
+    assert "Distribution" not in json.dumps(resources["NotifyRole"])

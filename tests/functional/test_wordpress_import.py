@@ -69,3 +69,50 @@ def test_a_missing_or_foreign_file_is_a_clear_error(aws, content, tmp_path, caps
     other.write_text("<rss><channel><title>x</title></channel></rss>")
     assert cli.main(["import-wordpress", str(other), "--content", str(content)]) == 1
     assert "not a WordPress export" in capsys.readouterr().err
+
+
+UPLOADS = ROOT / "examples" / "wordpress-uploads"
+
+
+def test_images_come_over_from_the_uploads_folder_and_show_as_figures(aws, content, capsys) -> None:
+    from chalice.test import Client
+
+    from app import app
+    from tools import greedy_routes
+
+    args = ["import-wordpress", str(EXPORT), "--content", str(content), "--uploads", str(UPLOADS)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "image      2025/08/abcde-whiteboard.jpg (copied to media/)" in out
+    assert "wp-content/uploads/gel.jpg (not in the uploads folder)" in out
+    assert "abcde-simulation: http://wardround.example.org/" in out
+    copied = content / "media" / "2025" / "08" / "abcde-whiteboard.jpg"
+    assert copied.read_bytes() == (UPLOADS / "2025" / "08" / "abcde-whiteboard.jpg").read_bytes()
+    assert not (content / "media" / "2025" / "08" / "abcde-whiteboard-300x200.jpg").exists()
+    written = (content / "posts" / "abcde-simulation.md").read_text()
+    assert "title: Teaching the ABCDE approach with simulation\n" in written
+    assert "../media/2025/08/abcde-whiteboard.jpg" in written
+    assert "monitor.jpg" not in written and "Bedside monitor" in written  # http: text only
+    gel = (content / "posts" / "five-moments-revisited.md").read_text()
+    assert (
+        "[Gel dispenser at a bed](https://wardround.example.org/wp-content/uploads/gel.jpg)" in gel
+    )
+
+    greedy_routes.install()
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
+        page = soup(client.http.get("/posts/abcde-simulation").body)
+        assert page.h1.get_text(" ", strip=True).count("min read") == 1
+        figure = page.select_one(".post-body figure")
+        assert figure.figcaption.get_text() == "The debrief board: one letter per step"
+        img = figure.img
+        assert (img["width"], img["height"]) == ("600", "400")
+        assert img["alt"].startswith("Whiteboard listing airway")
+        shown = client.http.get(img["src"], headers={"accept": "image/webp,*/*"})
+        assert shown.status_code == 200 and shown.headers["Content-Type"] == "image/jpeg"
+
+
+def test_a_missing_uploads_folder_is_refused_clearly(aws, content, capsys) -> None:
+    args = ["import-wordpress", str(EXPORT), "--content", str(content), "--uploads", "/nowhere"]
+    assert cli.main(args) == 1
+    assert "--uploads /nowhere: no such folder" in capsys.readouterr().err
+    assert not (content / "posts" / "abcde-simulation.md").exists()

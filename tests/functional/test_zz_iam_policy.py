@@ -17,6 +17,7 @@ from chalicelib.posts.store import SITE_KEY, PostStore
 from tests import iam
 from tests.conftest import ADMIN_TOKEN, CONTENT, SECRET_KEY
 from tests.functional.comment_helpers import ADMIN, SLUG, approve, post_api
+from tests.functional.test_edge_invalidation import deployed_edge
 from tests.functional.test_notifications import item, record
 from tools import infra
 
@@ -32,6 +33,7 @@ def publish_moderator_email() -> None:
 
 
 def run_every_handler(client, clock) -> None:
+    deployed_edge()  # moderation invalidates at the CDN, as on a deployed stage
     for path in (
         "/",
         f"/posts/{SLUG}",
@@ -88,7 +90,7 @@ def test_the_policies_grant_exactly_what_the_code_calls(client, clock, monkeypat
     found = [
         p
         for fn in infra.FUNCTIONS
-        for p in iam.problems(fn, infra.load_policy(stage, fn), iam.RECORDED[fn])
+        for p in iam.problems(fn, infra.role_policy(stage, fn), iam.RECORDED[fn])
     ]
     assert found == []
 
@@ -96,14 +98,14 @@ def test_the_policies_grant_exactly_what_the_code_calls(client, clock, monkeypat
 @pytest.mark.parametrize("stage", infra.STAGES)
 @pytest.mark.parametrize("function", list(infra.FUNCTIONS))
 def test_no_wildcard_action_or_resource(stage: str, function: str) -> None:
-    for statement in infra.load_policy(stage, function)["Statement"]:
+    for statement in infra.role_policy(stage, function)["Statement"]:
         assert all("*" not in action for action in statement["Action"]), statement
         assert all(r != "*" and not r.endswith(":*:*") for r in statement["Resource"]), statement
         assert isinstance(statement["Resource"], list) and statement["Resource"]
 
 
 def test_the_check_fails_when_the_code_calls_what_the_policy_lacks() -> None:
-    policy = infra.load_policy("prod", "api")
+    policy = infra.role_policy("prod", "api")
     used = iam.allowed(policy) - iam.SERVICE_GRANTS["api"]
     assert iam.problems("api", policy, used) == []
     scan = iam.required("dynamodb", "Scan", {"TableName": "t"})

@@ -35,8 +35,34 @@ def test_a_caption_shortcode_keeps_the_image_and_its_caption() -> None:
         '[caption id="a" width="600"]<img src="https://e.org/i.jpg" alt="Alt" /> '
         "The caption[/caption]"
     )
-    assert "![Alt](https://e.org/i.jpg)" in md
-    assert "The caption" in md
+    assert md == '![Alt](https://e.org/i.jpg "The caption")\n'  # a figure with its caption
+
+
+def test_a_linked_resized_image_in_a_caption_is_the_image_alone_in_its_paragraph() -> None:
+    md = to_markdown(
+        'Before.\n\n[caption id="a" caption="From the attribute"]<a href="https://e.org/x.jpg">'
+        '<img class="size-medium" src="https://e.org/x-300x200.jpg" alt="Alt" width="300" />'
+        "</a>[/caption]\n\nAfter."
+    )
+    assert md == 'Before.\n\n![Alt](https://e.org/x-300x200.jpg "From the attribute")\n\nAfter.\n'
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("[3 min read] Stem cells", "stem-cells"),
+        ("[12 Min Read]Audit", "audit"),
+        ("Reading [3 min read] later", "reading-3-min-read-later"),
+    ],
+)
+def test_a_reading_time_written_into_the_title_is_dropped_from_title_and_slug(
+    title: str, slug: str
+) -> None:
+    from chalicelib.importers.wxr import _slug, strip_reading_time
+
+    assert _slug("", strip_reading_time(title)) == slug
+    assert _slug("3-min-read-" + slug, title) == slug
+    assert not strip_reading_time(title).startswith("[")
 
 
 def test_only_published_posts_and_approved_comments_come_over() -> None:
