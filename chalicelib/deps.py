@@ -60,9 +60,8 @@ def posts() -> PostStore:
 def comments() -> CommentStore:
     def build() -> CommentStore:
         s = settings.current()
-        # No TTL for comment pages: each view asks the counter item whether its copy is
-        # current, so an approval shows at once and a CDN invalidation is never undone.
-        return CommentStore(GuardedClient(client("dynamodb"), "dynamodb"), s.table)
+        ddb = GuardedClient(client("dynamodb"), "dynamodb")
+        return CommentStore(ddb, s.table, cache_ttl=s.comments_cache_ttl)
 
     return _get("comments", build)
 

@@ -19,10 +19,11 @@ class ConfigError(RuntimeError):
 class Settings:
     bucket: str
     table: str
-    cache_ttl: float
+    cache_ttl: float  # seconds a container serves posts before revalidating them
     stage: str
     notify_from: str  # a verified SES identity; empty: no notification emails
     origin_secret: str = ""  # CloudFront's X-Origin-Verify value; empty: no distribution
+    comments_cache_ttl: float = 1.0  # the same for pages of comments (page_cache.py says why)
 
     @property
     def admin_token(self) -> str:
@@ -53,6 +54,7 @@ def current() -> Settings:
         bucket=os.environ.get("BLOG_BUCKET", "lambdapress-local"),
         table=os.environ.get("BLOG_TABLE", "lambdapress-local"),
         cache_ttl=_float("BLOG_CACHE_TTL", 30.0),
+        comments_cache_ttl=_float("BLOG_COMMENTS_CACHE_TTL", 1.0),
         stage=os.environ.get("BLOG_STAGE", "local"),
         notify_from=os.environ.get("BLOG_NOTIFY_FROM", ""),
         origin_secret=os.environ.get("BLOG_ORIGIN_SECRET", ""),

@@ -1,33 +1,67 @@
-"""`make bench`: warm post-page views against in-process moto, as ratios measured in one run.
+"""`make bench`: the read path's cost, as ratios measured in one run.
 
-1. The post page: time per warm view (the whole Chalice request) next to the time
-   of rendering the same template with the same data alone.
-2. A post with 10, 1,000 and 10,000 approved comments: time per warm view, the
-   DynamoDB requests and items read per view. moto's Query walks the whole
-   partition in Python, so the app's own time (excluding time inside AWS calls)
-   is printed too: DynamoDB reads a page of items whatever the partition size.
+1. Process CPU per warm view of a post page, the handler invoked as Lambda invokes it
+   (an API Gateway event, botocore included) with S3 and DynamoDB in another process (a
+   moto server, so moto's own work is not counted), next to rendering the same page from
+   memory alone (the floor).
+2. The same with 50, 1,000 and 10,000 approved comments (about 330 characters of Markdown
+   each, one in ten a reply) and with 10,000 held spam comments beside 50: measured twice.
+3. DynamoDB and S3 requests, and items read, per warm view.
+4. Cold start: a new process up to its first post page, next to importing chalice and boto3.
+5. Peak memory of a warm container over 10,000 views.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import os
+import random
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tools.live_stack import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-SLUG = "machine-learning-skin-cancer-photos"
+POSTS = {  # slug -> (approved comments, held spam)
+    "sun-protection-advice-that-sticks": (50, 0),
+    "practise-suturing-at-home": (1000, 0),
+    "machine-learning-skin-cancer-photos": (10000, 0),
+    "reading-an-ecg-strip-quickly": (50, 10000),
+}
+WORDS = (
+    "dermoscopy",
+    "lesion",
+    "patient",
+    "clinic",
+    "evidence",
+    "trial",
+    "sample",
+    "margin",
+    "biopsy",
+    "pattern",
+    "review",
+    "guideline",
+    "screening",
+    "referral",
+    "outcome",
+    "audit",
+    "teaching",
+    "registrar",
+    "consultant",
+)
 
 
-def _setup_env() -> None:
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "BLOG_")):
-            del os.environ[name]
-    os.environ.update(
+def _environment(endpoint: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BLOG_"))}
+    env.update(
         {
+            "AWS_ENDPOINT_URL": endpoint,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
@@ -35,166 +69,230 @@ def _setup_env() -> None:
             "BLOG_TABLE": "bench",
             "BLOG_SECRET_KEY": "b" * 48,
             "BLOG_ADMIN_TOKEN": "bench-token",
+            "PYTHONPATH": str(ROOT),
         }
     )
+    return env
 
 
-def _per_call(fn: Callable[[], Any], seconds: float = 1.5, least: int = 20) -> float:
-    """Median seconds per call over batches, after a warm-up."""
-    for _ in range(3):
-        fn()
-    samples: list[float] = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline or len(samples) < least:
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+def _body(rng: random.Random) -> str:
+    """About 330 characters of a commenter's Markdown: two paragraphs, emphasis, a link."""
+    words = [rng.choice(WORDS) for _ in range(44)]
+    words[5] = f"*{words[5]}*"
+    words[17] = f"[{words[17]}](https://example.org/{words[17]})"
+    return " ".join(words[:22]).capitalize() + ".\n\n" + " ".join(words[22:]).capitalize() + "."
+
+
+def _seed(table: str) -> None:
+    """Comments written in batches, as an import leaves them (the fast way to a big thread)."""
+    from chalicelib import deps
+    from chalicelib.comments import table as t
+    from chalicelib.comments.model import make_comment
+
+    ddb, rng = deps.client("dynamodb"), random.Random(7)  # noqa: S311 - sample text, not secrets
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for slug, (approved, spam) in POSTS.items():
+        items, parent = [], None
+        for n in range(approved + spam):
+            status = "approved" if n < approved else "spam"
+            cid = f"{int(start.timestamp() * 1000) + n:012x}{rng.getrandbits(32):08x}"
+            reply = parent is not None and status == "approved" and n % 10 == 9
+            comment = make_comment(
+                id=cid,
+                post=slug,
+                path=f"{parent.path}/{cid}" if reply and parent else cid,
+                parent_id=parent.id if reply and parent else None,
+                author=f"Reader {n}",
+                email=f"r{n}@example.org",
+                url="",
+                body=_body(rng),
+                status=status,
+                created=start + dt.timedelta(seconds=n),
+            )
+            parent = comment if not reply else parent
+            items.append(t.comment_item(comment))
+        for i in range(0, len(items), 25):
+            batch = [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]
+            ddb.batch_write_item(RequestItems={table: batch})
+        counter = {**t.count_key(slug), **t.item({"approved": approved, "version": 1})}
+        ddb.put_item(TableName=table, Item=counter)
 
 
 class AwsMeter:
-    """Counts requests and items read, and the time spent inside AWS calls."""
+    """Counts requests and items read through the app's clients."""
 
     def __init__(self, clients: list[Any]) -> None:
-        self.reset()
-        self._started = 0.0
+        self.requests = self.items = 0
         for c in clients:
             c.meta.events.register("before-call", self._before)
             c.meta.events.register("after-call", self._after)
 
-    def _before(self, model: Any, **kwargs: Any) -> None:
+    def _before(self, **_: Any) -> None:
         self.requests += 1
-        self.operations.append(model.name)
-        self._started = time.perf_counter()
 
-    def _after(self, parsed: dict[str, Any], **kwargs: Any) -> None:
-        self.seconds += time.perf_counter() - self._started
-        self.items += int(parsed.get("ScannedCount", 0))
+    def _after(self, parsed: dict[str, Any], **_: Any) -> None:
+        self.items += int(parsed.get("ScannedCount", 0)) + (1 if "Item" in parsed else 0)
 
     def reset(self) -> None:
-        self.operations: list[str] = []
         self.requests = self.items = 0
-        self.seconds = 0.0
 
 
-def _seed_comments(table: str, slug: str, count: int) -> None:
-    """Approved comments written straight to the table (the fast way for a benchmark)."""
-    from chalicelib import deps
-    from chalicelib.comments import table as t
-    from chalicelib.comments.model import Comment, new_comment_id
+def _cpu_per_call(call: Any, rounds: int = 9, per_round: int = 60) -> float:
+    """Median process CPU seconds per call over rounds, after a warm-up."""
+    for _ in range(20):
+        call()
+    samples = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(per_round):
+            call()
+        samples.append((time.process_time() - started) / per_round)
+    return statistics.median(samples)
 
-    ddb = deps.client("dynamodb")
-    base = time.time() - count
-    items = []
-    for i in range(count):
-        cid = new_comment_id(base + i)
-        comment = Comment(
-            id=cid,
-            post=slug,
-            path=cid,
-            author=f"Reader {i}",
-            email=f"r{i}@example.org",
-            body=f"Comment number {i}.",
-            html=f"<p>Comment number {i}.</p>",
-            status="approved",
-            created_at=f"2026-11-20T00:00:{i % 60:02d}.000Z",
+
+def _warm_views(app: Any) -> None:
+    from chalicelib import deps, rendering
+    from chalicelib.views import post_page
+    from tools.lambda_events import apigw_event
+
+    captured: dict[str, Any] = {}
+    real_render = post_page.render
+
+    def capturing(template: str, **context: Any) -> str:
+        captured[template] = context
+        return real_render(template, **context)
+
+    post_page.render = capturing
+    events = {slug: apigw_event(app, "GET", f"/posts/{slug}") for slug in POSTS}
+
+    def view(slug: str) -> None:
+        response = app(events[slug], None)
+        assert response["statusCode"] == 200, response["body"][:300]
+
+    meter = AwsMeter([deps.client("dynamodb"), deps.client("s3")])
+    rows = []
+    for slug in POSTS:
+        view(slug)
+        floor = _cpu_per_call(lambda: rendering.render("post.html", **captured["post.html"]))
+        first = _cpu_per_call(lambda s=slug: view(s))
+        second = _cpu_per_call(lambda s=slug: view(s))
+        meter.reset()
+        for _ in range(20):
+            view(slug)
+        rows.append((slug, first, second, floor, meter.requests / 20, meter.items / 20))
+    post_page.render = real_render
+    print("Warm views: process CPU per view, the handler invoked with an API Gateway event")
+    print("  comments (held)   run 1 ms  run 2 ms  floor ms  view/floor  requests  items read")
+    for slug, first, second, floor, requests, items in rows:
+        approved, spam = POSTS[slug]
+        print(
+            f"  {approved:6,d} ({spam:6,d}) {first * 1e3:9.2f} {second * 1e3:9.2f} "
+            f"{floor * 1e3:9.2f} {min(first, second) / floor:11.2f} {requests:9.1f} {items:11.1f}"
         )
-        items.append({"PutRequest": {"Item": t.comment_item(comment)}})
-    for start in range(0, len(items), 25):
-        ddb.batch_write_item(RequestItems={table: items[start : start + 25]})
-    ddb.put_item(
-        TableName=table,
-        Item={**t.count_key(slug), **t.item({"approved": count})},
+    views = [min(r[1], r[2]) for r in rows]
+    drift = max(abs(r[1] - r[2]) / min(r[1], r[2]) for r in rows)
+    print(f"  slowest / fastest of the four posts: {max(views) / min(views):.2f}")
+    print(f"  largest difference between the two runs: {drift:.0%}")
+
+
+def _child_cpu(code: str, env: dict[str, str], argv: list[str] | None = None) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", code, *(argv or [])],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+_BASELINE = (
+    "import time; t = time.process_time(); import chalice, boto3; print(time.process_time() - t)"
+)
+_FIRST_VIEW = """
+import json, sys, time
+t = time.process_time()
+import app
+response = app.app(json.loads(sys.argv[1]), None)
+assert response["statusCode"] == 200, response
+print(time.process_time() - t)
+"""
+_IMPORT_ONLY = "import time; t = time.process_time(); import app; print(time.process_time() - t)"
+
+
+def _cold_start(app: Any, env: dict[str, str]) -> None:
+    from tools.lambda_events import apigw_event
+
+    event = json.dumps(apigw_event(app, "GET", "/posts/sun-protection-advice-that-sticks"))
+    pairs = [
+        (
+            _child_cpu(_BASELINE, env),
+            _child_cpu(_FIRST_VIEW, env, [event]),
+            _child_cpu(_IMPORT_ONLY, env),
+        )
+        for _ in range(5)
+    ]
+    base = statistics.median(p[0] for p in pairs)
+    first = statistics.median(p[1] for p in pairs)
+    init = statistics.median(p[2] for p in pairs)
+    print("\nCold start: process CPU, medians of 5 paired runs")
+    print(f"  {'import chalice, boto3':<46} {base * 1e3:7.1f} ms")
+    for label, value in (
+        ("import app + first post page (site function)", first),
+        ("import app (the notification function's init)", init),
+    ):
+        print(f"  {label:<46} {value * 1e3:7.1f} ms   ratio {value / base:.2f}")
+
+
+_MEMORY = """
+import json, resource, sys
+import app
+events = json.loads(sys.argv[1])
+for n in range(10000):
+    assert app.app(events[n % len(events)], None)["statusCode"] == 200
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def _peak_memory(app: Any, env: dict[str, str]) -> None:
+    from tools.lambda_events import apigw_event
+
+    events = json.dumps([apigw_event(app, "GET", f"/posts/{slug}") for slug in POSTS])
+    peak = _child_cpu(_MEMORY, env, [events])
+    print(f"\nPeak memory of a warm container over 10,000 views: {peak:.0f} MiB")
 
 
 def main() -> None:
-    _setup_env()
-    from chalice.test import Client
-    from moto import mock_aws
-
-    with mock_aws(), open(os.devnull, "w") as devnull:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tools.moto_patches", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        env = _environment(f"http://127.0.0.1:{port}")
+        os.environ.clear()
+        os.environ.update(env)
         import app as app_module
 
-        # Keep the request log lines (their cost is part of a view) out of the report.
-        for handler in app_module.app.log.handlers:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(devnull)
-        from chalicelib import deps, rendering
+        logging.getLogger("chalicelib").setLevel(logging.WARNING)  # no log lines in the report
+        from chalicelib import deps
         from chalicelib.posts.publishing import load_content, publish
         from chalicelib.resources import create_resources
-        from chalicelib.views import post_page as site_views
 
         create_resources()
-        content = load_content(ROOT / "content")
-        publish(deps.posts(), content)
-        meter = AwsMeter([deps.client("s3"), deps.client("dynamodb")])
-
-        captured: dict[str, Any] = {}
-        real_render = site_views.render
-
-        def capturing_render(template: str, **context: Any) -> str:
-            captured.setdefault(template, context)
-            return real_render(template, **context)
-
-        site_views.render = capturing_render
-        with Client(app_module.app, stage_name="local", project_dir=str(ROOT)) as client:
-
-            def view(slug: str = SLUG) -> None:
-                response = client.http.get(f"/posts/{slug}")
-                assert response.status_code == 200
-
-            view()
-            per_view = _per_call(view)
-            context = captured["post.html"]
-            per_render = _per_call(lambda: rendering.render("post.html", **context))
-            meter.reset()
-            runs = 50
-            started = time.perf_counter()
-            for _ in range(runs):
-                view()
-            app_only = (time.perf_counter() - started - meter.seconds) / runs
-            print("Post page (warm container, no comments)")
-            print(f"  whole request, per view          {per_view * 1e3:8.3f} ms")
-            print(f"  same template and data, rendered {per_render * 1e3:8.3f} ms")
-            print(f"  ratio view / render alone        {per_view / per_render:8.2f}")
-            print(f"  the view without its time in AWS {app_only * 1e3:8.3f} ms")
-            print(f"  ratio of that to render alone    {app_only / per_render:8.2f}")
-            meter.reset()
-            view()
-            print(f"  AWS requests per warm view: {', '.join(meter.operations)}")
-
-            print("\nPost page with N approved comments (50 a page)")
-            print("        N   ms/view   app ms/view   DynamoDB req/view   items read/view")
-            rows = []
-            slugs = {
-                10: "sun-protection-advice-that-sticks",
-                1000: "practise-suturing-at-home",
-                10000: SLUG,
-            }
-            for count, slug in slugs.items():
-                _seed_comments(os.environ["BLOG_TABLE"], slug, count)
-                view(slug)
-                meter.reset()
-                runs = 0
-                start = time.perf_counter()
-                while runs < 20 or time.perf_counter() - start < 1.5:
-                    view(slug)
-                    runs += 1
-                elapsed = (time.perf_counter() - start) / runs
-                app_only = elapsed - meter.seconds / runs
-                rows.append((count, elapsed, app_only))
-                print(
-                    f"  {count:7,d}  {elapsed * 1e3:8.2f}  {app_only * 1e3:12.2f}"
-                    f"  {meter.requests / runs:18.1f}  {meter.items / runs:16.1f}"
-                )
-            print(
-                f"  app time, 10,000 vs 1,000 comments (both a full page of 50): ratio "
-                f"{rows[2][2] / rows[1][2]:.2f}; 10,000 vs 10: {rows[2][2] / rows[0][2]:.2f} "
-                "(10 comments fill a fifth of a page)"
-            )
-            print("  ms/view includes moto, whose Query walks the whole partition in Python;")
-            print("  DynamoDB reads only the items counted above.")
+        publish(deps.posts(), load_content(ROOT / "content"))
+        _seed(env["BLOG_TABLE"])
+        _warm_views(app_module.app)
+        _cold_start(app_module.app, env)
+        _peak_memory(app_module.app, env)
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 if __name__ == "__main__":

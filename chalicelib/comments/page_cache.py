@@ -2,8 +2,10 @@
 
 Every change to a post's approved thread (an approval, an unapproval, a deletion, an edit,
 an import) bumps the version on the post's counter item in the same transaction. A warm
-view reads nothing within the cache's TTL, then one small item (the counter) to learn
-whether its copy is still current; only a changed thread costs a Query.
+view reads nothing within the cache's TTL (a second: shorter than a CDN invalidation takes,
+so an invalidated page is never refilled with an old copy), then one small item (the
+counter) to learn whether its copy is still current; only a changed thread costs a Query.
+The container that made a change forgets the post's pages at once.
 """
 
 from __future__ import annotations
@@ -60,3 +62,9 @@ class PageCache:
             while len(self._pages) > self._size:
                 self._pages.popitem(last=False)
         return page
+
+    def forget(self, slug: str) -> None:
+        """Drop a post's pages: this container just changed its thread."""
+        with self._lock:
+            for key in [k for k in self._pages if getattr(k, "slug", None) == slug]:
+                del self._pages[key]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -48,10 +49,16 @@ def _key_id(key: dict[str, Any]) -> tuple[str, str]:
 class CommentStore(CommentReads):
     """Comments, counters, guards and reputation in one DynamoDB table."""
 
-    def __init__(self, client: Any, table: str, cache_ttl: float = 0.0) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        cache_ttl: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client
         self.table = table
-        self.pages = PageCache(ttl=cache_ttl)
+        self.pages = PageCache(ttl=cache_ttl, clock=clock)
 
     # --- writes -------------------------------------------------------------
 
@@ -248,6 +255,8 @@ class CommentStore(CommentReads):
         for attempt in range(_CONFLICT_RETRIES + 1):
             try:
                 self.client.transact_write_items(TransactItems=tx.items)
+                for slug in tx.threads:
+                    self.pages.forget(slug)
                 return
             except ClientError as exc:
                 codes = set(reasons(exc))

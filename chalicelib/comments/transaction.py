@@ -18,6 +18,7 @@ class Transaction:
         self.table = table
         self.items: list[dict[str, Any]] = []
         self.names: list[str] = []
+        self.threads: set[str] = set()  # posts whose approved thread this changes
 
     def add(self, name: str, kind: str, **spec: Any) -> None:
         self.items.append({kind: {"TableName": self.table, **spec}})
@@ -41,6 +42,7 @@ class Transaction:
     def count(self, c: Comment, delta: int) -> None:
         """The post's counter (and its thread's version) and the author's reputation move
         with every approval."""
+        self.threads.add(c.post)
         self.add(
             "count",
             "Update",
@@ -59,6 +61,7 @@ class Transaction:
 
     def touch(self, slug: str) -> None:
         """The post's approved thread changed without a change of count (an edit)."""
+        self.threads.add(slug)
         self.add(
             "version",
             "Update",
