@@ -170,29 +170,55 @@ def _warm_views(app: Any) -> None:
         assert response["statusCode"] == 200, response["body"][:300]
 
     meter = AwsMeter([deps.client("dynamodb"), deps.client("s3")])
+    cached, revalidating = deps.comments(), _store_without_ttl()
     rows = []
     for slug in POSTS:
         view(slug)
         floor = _cpu_per_call(lambda: rendering.render("post.html", **captured["post.html"]))
-        first = _cpu_per_call(lambda s=slug: view(s))
-        second = _cpu_per_call(lambda s=slug: view(s))
+        runs = []
+        for store in (cached, revalidating, cached, revalidating):
+            deps.override(comments=store)
+            runs.append(_cpu_per_call(lambda s=slug: view(s)))
         meter.reset()
         for _ in range(20):
             view(slug)
-        rows.append((slug, first, second, floor, meter.requests / 20, meter.items / 20))
+        rows.append((slug, runs, floor, meter.requests / 20, meter.items / 20))
+    deps.override(comments=cached)
     post_page.render = real_render
-    print("Warm views: process CPU per view, the handler invoked with an API Gateway event")
-    print("  comments (held)   run 1 ms  run 2 ms  floor ms  view/floor  requests  items read")
-    for slug, first, second, floor, requests, items in rows:
+    _report(rows)
+
+
+def _store_without_ttl() -> Any:
+    """The comment store as a view finds it past its second in memory: it asks the counter."""
+    from chalicelib import deps, settings
+    from chalicelib.comments.store import CommentStore
+    from chalicelib.faults import GuardedClient
+
+    ddb = GuardedClient(deps.client("dynamodb"), "dynamodb")
+    return CommentStore(ddb, settings.current().table, cache_ttl=0.0)
+
+
+def _report(rows: list[tuple[str, list[float], float, float, float]]) -> None:
+    print("Warm views: process CPU per view (median ms), the handler invoked with an API")
+    print("Gateway event; 'in memory': within the comment pages' second in the container;")
+    print("'revalidated': past it, one small read of the post's counter item.")
+    print("  comments (held)   in memory  revalidated   floor  ratio to floor  requests  items")
+    ratios = []
+    for slug, runs, floor, requests, items in rows:
         approved, spam = POSTS[slug]
+        memory, fresh = min(runs[0], runs[2]), min(runs[1], runs[3])
+        ratios.append(fresh / floor)
         print(
-            f"  {approved:6,d} ({spam:6,d}) {first * 1e3:9.2f} {second * 1e3:9.2f} "
-            f"{floor * 1e3:9.2f} {min(first, second) / floor:11.2f} {requests:9.1f} {items:11.1f}"
+            f"  {approved:6,d} ({spam:6,d}) {memory * 1e3:10.2f} {fresh * 1e3:12.2f} "
+            f"{floor * 1e3:7.2f} {memory / floor:6.2f} {fresh / floor:7.2f} "
+            f"{requests:9.1f} {items:6.1f}"
         )
-    views = [min(r[1], r[2]) for r in rows]
-    drift = max(abs(r[1] - r[2]) / min(r[1], r[2]) for r in rows)
-    print(f"  slowest / fastest of the four posts: {max(views) / min(views):.2f}")
-    print(f"  largest difference between the two runs: {drift:.0%}")
+    drift = max(abs(r[1][i] - r[1][i + 2]) / r[1][i] for r in rows for i in (0, 1))
+    print(
+        f"  revalidated view / floor, largest over smallest of the four: "
+        f"{max(ratios) / min(ratios):.2f}"
+    )
+    print(f"  largest difference between two runs of the same measure: {drift:.0%}")
 
 
 def _child_cpu(code: str, env: dict[str, str], argv: list[str] | None = None) -> float:
