@@ -10,6 +10,7 @@ import boto3
 from botocore.config import Config
 
 from chalicelib import settings
+from chalicelib.comments.ledger import Ledger
 from chalicelib.comments.store import CommentStore
 from chalicelib.faults import GuardedClient
 from chalicelib.posts.site import SiteConfig
@@ -64,6 +65,15 @@ def comments() -> CommentStore:
     return _get("comments", build)
 
 
+def ledger() -> Ledger:
+    """Sign-in failures, unsubscribes and sent emails, in the comment table."""
+
+    def build() -> Ledger:
+        return Ledger(GuardedClient(client("dynamodb"), "dynamodb"), settings.current().table)
+
+    return _get("ledger", build)
+
+
 def override(**objects: Any) -> None:
     """Replace built objects by name (`posts=`, `comments=`, `client:s3=`...)."""
     with _lock:
@@ -96,6 +106,10 @@ class Stores:
     @property
     def signing(self) -> Signing:
         return signing()
+
+    @property
+    def ledger(self) -> Ledger:
+        return ledger()
 
     def site(self) -> SiteConfig:
         return posts().site()

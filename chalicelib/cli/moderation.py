@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib import deps
 from chalicelib.cli.output import CliError, out
+from chalicelib.comments.model import moderation_now
 
 MODERATION_ACTIONS = {
     "approve": "approved",
@@ -32,7 +33,7 @@ def _list(args: argparse.Namespace) -> None:
 def _moderate(args: argparse.Namespace) -> None:
     status = MODERATION_ACTIONS[args.action]
     for comment_id in _targets(args):
-        if deps.comments().set_status(comment_id, status) is None:
+        if deps.comments().set_status(comment_id, status, moderation_now("CLI")) is None:
             raise CliError(f"no comment {comment_id}")
         out(f"{comment_id}: {status}")
 

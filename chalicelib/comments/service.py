@@ -110,6 +110,7 @@ def submit(
         email_hash=email_hash,
         client_hash=signing.keyed_hash("client", ctx.client_ip),
         notify=sub.notify,
+        reason=verdict.reason,
     )
     fingerprint = _digest(
         post.slug, sub.author, sub.email.lower(), sub.url, sub.body, sub.parent_id or ""

@@ -9,6 +9,10 @@ Items (PK, SK):
   AUTHOR#<email hash>, AUTHOR  reputation: how many approved comments this email has
   RATE#<client hash>, RATE     flood guard, expires by TTL (and by its own condition)
   IDEMP#<digest>, IDEMP        idempotency record, expires by TTL (and by its own condition)
+  STATS, STATUS                how many comments have each status (the moderation tabs)
+  LOGIN#<client hash>, LOGIN   failed sign-ins of a client, expires by TTL (and by its own check)
+  UNSUB#<email hash>, UNSUB    this email wants no more reply notices
+  SENT#<digest>, SENT          an email already sent for a stream change, expires by TTL
 Index "by-status" (GSI1PK = STATUS#<status>, GSI1SK = <created_at>#<id>) is sparse:
 only comment items carry it; it is the moderation queue.
 """
@@ -113,6 +117,22 @@ def idempotency_key(digest: str) -> dict[str, Any]:
     return key(f"IDEMP#{digest}", "IDEMP")
 
 
+def status_counts_key() -> dict[str, Any]:
+    return key("STATS", "STATUS")
+
+
+def login_key(client_hash: str) -> dict[str, Any]:
+    return key(f"LOGIN#{client_hash}", "LOGIN")
+
+
+def unsubscribed_key(email_hash: str) -> dict[str, Any]:
+    return key(f"UNSUB#{email_hash}", "UNSUB")
+
+
+def sent_key(digest: str) -> dict[str, Any]:
+    return key(f"SENT#{digest}", "SENT")
+
+
 def is_comment(typed: Mapping[str, Any]) -> bool:
     return str(typed.get("SK", {}).get("S", "")).startswith(_COMMENT_PREFIX)
 
@@ -136,6 +156,19 @@ def status_index(status: str) -> str:
 
 def _status_sort_key(created_at: str, comment_id: str) -> str:
     return f"{created_at}#{comment_id}"
+
+
+def position_from_key(last: Mapping[str, Any]) -> Position:
+    """Where a Query of the status index stopped (its LastEvaluatedKey), as a Position:
+    a filtered Query may stop on an item it did not return."""
+    data = plain(last)
+    created_at, _, comment_id = data["GSI1SK"].rpartition("#")
+    return Position(
+        created_at=created_at,
+        id=comment_id,
+        post=data["PK"].removeprefix("POST#"),
+        path=data["SK"].removeprefix(_COMMENT_PREFIX),
+    )
 
 
 def status_start_key(status: str, after: Position) -> dict[str, Any]:
@@ -166,6 +199,10 @@ def comment_item(c: Comment) -> dict[str, Any]:
                 "created_at": c.created_at,
                 "notify": c.notify or None,
                 "dup": c.duplicate_digest or None,
+                "reason": c.reason or None,
+                "moderated_by": c.moderated_by or None,
+                "moderated_at": c.moderated_at or None,
+                "edited_at": c.edited_at or None,
                 "GSI1PK": status_index(c.status),
                 "GSI1SK": _status_sort_key(c.created_at, c.id),
             }
@@ -191,6 +228,10 @@ def comment_from_item(typed: Mapping[str, Any]) -> Comment:
         client_hash=data.get("client_hash", ""),
         notify=bool(data.get("notify", False)),
         duplicate_digest=data.get("dup", ""),
+        reason=data.get("reason", ""),
+        moderated_by=data.get("moderated_by", ""),
+        moderated_at=data.get("moderated_at", ""),
+        edited_at=data.get("edited_at", ""),
     )
 
 

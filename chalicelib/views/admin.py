@@ -13,7 +13,7 @@ from chalice import Response
 
 from chalicelib import deps, settings
 from chalicelib.comments.errors import ConcurrentChange
-from chalicelib.comments.model import STATUSES, Position
+from chalicelib.comments.model import STATUSES, Position, moderation_now
 from chalicelib.signing import InvalidToken
 from chalicelib.views.web import (
     JSON,
@@ -101,7 +101,7 @@ def update_comment(comment_id: str) -> Response:
     if status not in STATUSES:
         return _unknown_status()
     try:
-        comment = deps.comments().set_status(comment_id, status)
+        comment = deps.comments().set_status(comment_id, status, moderation_now("API"))
     except ConcurrentChange:
         return api_error(409, "conflict", "The comment changed meanwhile; reload and retry.")
     if comment is None:
