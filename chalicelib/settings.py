@@ -21,6 +21,7 @@ class Settings:
     stage: str
     notify_from: str  # a verified SES identity; empty: no notification emails
     origin_secret: str = ""  # CloudFront's X-Origin-Verify value; empty: no distribution
+    outbox: str = ""  # a folder for emails as .eml files instead of SES (the local stack)
 
     def require_secret_key(self) -> str:
         if len(self.secret_key) < 32:
@@ -48,6 +49,7 @@ def current() -> Settings:
         stage=os.environ.get("BLOG_STAGE", "local"),
         notify_from=os.environ.get("BLOG_NOTIFY_FROM", ""),
         origin_secret=os.environ.get("BLOG_ORIGIN_SECRET", ""),
+        outbox=os.environ.get("BLOG_OUTBOX", ""),
     )
 
 

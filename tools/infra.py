@@ -35,6 +35,11 @@ STAGES = ("dev", "prod")
 # Chalice's logical ids for the two functions and their roles.
 FUNCTIONS = {"api": ("APIHandler", "ApiHandlerRole"), "notify": ("Notify", "NotifyRole")}
 LOG_RETENTION_DAYS = 30
+# The notification stream: a failing record is retried from itself (the function reports
+# which records failed), the batch halved on an error, a few times; then its description
+# goes to the on-failure queue, kept 14 days, and the stream moves on.
+STREAM_RETRIES = 5
+STREAM_RECORD_MAX_AGE = 6 * 3600
 # Chalice writes the runtime of the Python that runs it (python3.13) into the template, and
 # the Makefile fetches the bundle's wheels for this version: packaging on another is refused.
 LAMBDA_PYTHON = (3, 13)
@@ -93,6 +98,22 @@ def _environment(stage: str) -> dict[str, Any]:
             "BLOG_SECRET_KEY": {"Ref": "SecretKey"},
             "BLOG_NOTIFY_FROM": {"Ref": "NotifyFrom"},
         }
+    }
+
+
+def _stream_source() -> dict[str, Any]:
+    """The notification function's event source: partial batch responses (the function
+    returns batchItemFailures), bisection, capped retries and an on-failure queue; Chalice's
+    own properties (batch size, starting position) are kept by the merge."""
+    return {
+        "Stream": {"Fn::GetAtt": ["CommentsTable", "StreamArn"]},
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "BisectBatchOnFunctionError": True,
+        "MaximumRetryAttempts": STREAM_RETRIES,
+        "MaximumRecordAgeInSeconds": STREAM_RECORD_MAX_AGE,
+        "DestinationConfig": {
+            "OnFailure": {"Destination": {"Fn::GetAtt": ["NotifyFailures", "Arn"]}}
+        },
     }
 
 
@@ -156,6 +177,14 @@ def merge_template(stage: str) -> dict[str, Any]:
                 },
             },
         },
+        "NotifyFailures": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": f"lambdapress-{stage}-notify-failures",
+                "MessageRetentionPeriod": 14 * 86400,
+                "SqsManagedSseEnabled": True,
+            },
+        },
         "CommentsTable": {
             "Type": "AWS::DynamoDB::Table",
             "DeletionPolicy": "Retain",
@@ -179,7 +208,7 @@ def merge_template(stage: str) -> dict[str, Any]:
             props["Events"] = {
                 "NotifyDynamodbEventSource": {
                     "Type": "DynamoDB",
-                    "Properties": {"Stream": {"Fn::GetAtt": ["CommentsTable", "StreamArn"]}},
+                    "Properties": _stream_source(),
                 }
             }
         resources[logical_id] = {"Properties": props}

@@ -31,7 +31,7 @@ def publish_moderator_email() -> None:
     deps.posts().put_source(SITE_KEY, yaml.safe_dump(site))
 
 
-def run_every_handler(client, clock) -> None:
+def run_every_handler(client, clock, monkeypatch) -> None:
     for path in (
         "/",
         f"/posts/{SLUG}",
@@ -65,6 +65,17 @@ def run_every_handler(client, clock) -> None:
     fresh_container()
     client.lambda_.invoke("notify", {"Records": [record("INSERT", item(replied))]})
     client.http.delete(f"/api/admin/comments/{reply['id']}", headers=ADMIN)
+    # A send that fails (SES refuses an unverified sender): the email's claim is released.
+    monkeypatch.setenv("BLOG_NOTIFY_FROM", "unverified@example.org")
+    settings.reset()
+    clock.advance(16)
+    refused = deps.comments().get(
+        json.loads(post_api(client, body="Refused", email="new@example.org").body)["id"]
+    )
+    assert refused is not None
+    fresh_container()
+    answer = client.lambda_.invoke("notify", {"Records": [record("INSERT", item(refused))]})
+    assert answer.payload["batchItemFailures"]
 
 
 @pytest.mark.parametrize("stage", infra.STAGES)
@@ -72,7 +83,7 @@ def test_the_policies_grant_exactly_what_the_code_calls(client, clock, monkeypat
     monkeypatch.setenv("BLOG_NOTIFY_FROM", "n@example.org")
     settings.reset()
     publish_moderator_email()
-    run_every_handler(client, clock)
+    run_every_handler(client, clock, monkeypatch)
     assert iam.RECORDED["api"] and iam.RECORDED["notify"]
     found = [
         p
