@@ -57,6 +57,8 @@ LOCAL_VARIABLES = (
     "BLOG_TABLE",
     "BLOG_SECRET_KEY",
     "BLOG_ADMIN_TOKEN",
+    "BLOG_NOTIFY_FROM",
+    "BLOG_OUTBOX",
 )
 
 
@@ -106,6 +108,9 @@ def main() -> int:
     env.setdefault("BLOG_SECRET_KEY", secrets.token_urlsafe(48))
     if not env.get("BLOG_ADMIN_TOKEN"):
         env["BLOG_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
+    # No SES here: notification emails are written to the outbox as .eml files.
+    env.setdefault("BLOG_NOTIFY_FROM", "notifications@localhost")
+    env.setdefault("BLOG_OUTBOX", str(ROOT / ".local" / "outbox"))
     url = f"http://{HOST}:{port}"
     env_file = _write_env_file(env)
 
@@ -118,6 +123,10 @@ def main() -> int:
                 moto_server.stop()
             return 1
 
+    from tools.local_stream import StreamPoller, notification_handler
+
+    poller = StreamPoller(env["BLOG_TABLE"], notification_handler(), Path(env["BLOG_OUTBOX"]))
+    poller.start()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -153,6 +162,7 @@ def main() -> int:
             f"  Admin token (Authorization: Bearer ...): {env['BLOG_ADMIN_TOKEN']}\n"
             f"  CLI against this stack, in another terminal: "
             f'source {env_file} && make cli ARGS="status"\n'
+            f"  Sign in to moderate at {url}/admin/login; emails go to {env['BLOG_OUTBOX']}/\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -168,6 +178,7 @@ def main() -> int:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+        poller.stop()
         if moto_server:
             moto_server.stop()
         print("lambdapress stopped.", flush=True)
