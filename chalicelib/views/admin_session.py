@@ -56,7 +56,7 @@ def page(
 
 
 def redirect(request: Request, path: str, cookie: str | None = None) -> Response:
-    headers: dict[str, str] = {"Location": links(request).url(path), **ADMIN_HEADERS}
+    headers: dict[str, str | list[str]] = {"Location": links(request).url(path), **ADMIN_HEADERS}
     if cookie is not None:
         headers["Set-Cookie"] = cookie
     return Response(body="", status_code=303, headers=headers)
