@@ -26,7 +26,7 @@ from typing import Any
 
 from chalicelib.comments.table import TTL_ATTRIBUTE, table_definition
 from chalicelib.settings import stage_names
-from tools import alarms_template, edge_template
+from tools import alarms_template, edge_template, notify_template
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_DIR = ROOT / ".chalice"
@@ -35,11 +35,6 @@ STAGES = ("dev", "prod")
 # Chalice's logical ids for the two functions and their roles.
 FUNCTIONS = {"api": ("APIHandler", "ApiHandlerRole"), "notify": ("Notify", "NotifyRole")}
 LOG_RETENTION_DAYS = 30
-# The notification stream: a failing record is retried from itself (the function reports
-# which records failed), the batch halved on an error, a few times; then its description
-# goes to the on-failure queue, kept 14 days, and the stream moves on.
-STREAM_RETRIES = 5
-STREAM_RECORD_MAX_AGE = 6 * 3600
 # Chalice writes the runtime of the Python that runs it (python3.13) into the template, and
 # the Makefile fetches the bundle's wheels for this version: packaging on another is refused.
 LAMBDA_PYTHON = (3, 13)
@@ -98,22 +93,6 @@ def _environment(stage: str) -> dict[str, Any]:
             "BLOG_SECRET_KEY": {"Ref": "SecretKey"},
             "BLOG_NOTIFY_FROM": {"Ref": "NotifyFrom"},
         }
-    }
-
-
-def _stream_source() -> dict[str, Any]:
-    """The notification function's event source: partial batch responses (the function
-    returns batchItemFailures), bisection, capped retries and an on-failure queue; Chalice's
-    own properties (batch size, starting position) are kept by the merge."""
-    return {
-        "Stream": {"Fn::GetAtt": ["CommentsTable", "StreamArn"]},
-        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-        "BisectBatchOnFunctionError": True,
-        "MaximumRetryAttempts": STREAM_RETRIES,
-        "MaximumRecordAgeInSeconds": STREAM_RECORD_MAX_AGE,
-        "DestinationConfig": {
-            "OnFailure": {"Destination": {"Fn::GetAtt": ["NotifyFailures", "Arn"]}}
-        },
     }
 
 
@@ -177,14 +156,6 @@ def merge_template(stage: str) -> dict[str, Any]:
                 },
             },
         },
-        "NotifyFailures": {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {
-                "QueueName": f"lambdapress-{stage}-notify-failures",
-                "MessageRetentionPeriod": 14 * 86400,
-                "SqsManagedSseEnabled": True,
-            },
-        },
         "CommentsTable": {
             "Type": "AWS::DynamoDB::Table",
             "DeletionPolicy": "Retain",
@@ -208,7 +179,7 @@ def merge_template(stage: str) -> dict[str, Any]:
             props["Events"] = {
                 "NotifyDynamodbEventSource": {
                     "Type": "DynamoDB",
-                    "Properties": _stream_source(),
+                    "Properties": notify_template.stream_source(),
                 }
             }
         resources[logical_id] = {"Properties": props}
@@ -260,7 +231,11 @@ def merge_template(stage: str) -> dict[str, Any]:
             "CommentsTableName": {"Value": {"Ref": "CommentsTable"}},
         },
     }
-    for fragment in (edge_template.fragment(stage), alarms_template.fragment(stage)):
+    for fragment in (
+        edge_template.fragment(stage),
+        alarms_template.fragment(stage),
+        notify_template.fragment(stage),
+    ):
         for section, entries in fragment.items():
             template.setdefault(section, {}).update(entries)
     return template
