@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 IS_PYTHON_VERSION := import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")
 
 .DEFAULT_GOAL := help
-.PHONY: fuzz help venv venv-run wheelhouse package deploy run test test-fast check lint typecheck bench cli chromium clean
+.PHONY: fuzz help venv venv-run wheelhouse package deploy run test test-fast check lint typecheck bench cli chromium axe clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' -e 's/\$$(PORT)/$(PORT)/g' \
@@ -64,8 +64,19 @@ chromium:  ## find Debian's Chromium for browser tests, installing it when root
 	[ -x "$(CHROMIUM)" ] || { echo "error: the browser tests need Chromium at $(CHROMIUM)."; \
 		echo "       Install Debian's package (sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium."; exit 1; }
 
-test: venv wheelhouse chromium  ## the whole test suite, browser tests included
-	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
+# axe-core (the accessibility checker the browser tests inject), fetched once with npm.
+AXE_VERSION := 4.10.2
+AXE_DIR := .cache/axe-core-$(AXE_VERSION)
+axe:  ## axe-core for the browser tests' accessibility checks (from the npm registry)
+	@if [ -f $(AXE_DIR)/axe.min.js ]; then exit 0; fi; \
+	if command -v npm >/dev/null; then \
+		mkdir -p .cache && cd .cache && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+		&& mkdir -p axe-core-$(AXE_VERSION) && tar xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 -C axe-core-$(AXE_VERSION) \
+		&& rm axe-core-$(AXE_VERSION).tgz; \
+	else echo "error: the browser tests' accessibility checks need axe-core: install npm (Node.js)"; exit 1; fi
+
+test: venv wheelhouse chromium axe  ## the whole test suite, browser tests included
+	CHROMIUM=$(CHROMIUM) AXE_JS=$(AXE_DIR)/axe.min.js $(PY) -m pytest
 
 test-fast: venv wheelhouse  ## unit and functional tests only (no browser)
 	$(PY) -m pytest tests/unit tests/functional
@@ -96,4 +107,4 @@ deploy: package  ## deploy a stage to the AWS account of your credentials: make 
 	$(PY) -m tools.deploy --stage $(STAGE)
 
 clean:  ## remove the virtualenv and build output
-	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache .cache

@@ -5,7 +5,19 @@ import logging
 from chalice import Chalice
 
 from chalicelib import edge
-from chalicelib.views import admin, api, media, post, preview, site, streams
+from chalicelib.views import (
+    admin,
+    admin_actions,
+    admin_review,
+    admin_screen,
+    api,
+    comment_feed,
+    media,
+    post,
+    preview,
+    site,
+    streams,
+)
 
 app = Chalice(app_name="lambdapress")
 app.log.setLevel(logging.INFO)
@@ -13,6 +25,10 @@ logging.getLogger("chalicelib").setLevel(logging.INFO)
 
 app.register_blueprint(api.bp)
 app.register_blueprint(admin.bp)
+app.register_blueprint(admin_screen.bp)
+app.register_blueprint(admin_actions.bp)
+app.register_blueprint(admin_review.bp)
+app.register_blueprint(comment_feed.bp)
 app.register_blueprint(post.bp)
 app.register_blueprint(preview.bp)
 app.register_blueprint(media.bp)  # answers only under make run (stage local)

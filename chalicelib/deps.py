@@ -10,6 +10,7 @@ import boto3
 from botocore.config import Config
 
 from chalicelib import settings
+from chalicelib.comments.ledger import Ledger
 from chalicelib.comments.store import CommentStore
 from chalicelib.edge_cache import EdgeCache, Invalidator, NoEdge, parameter_name
 from chalicelib.faults import GuardedClient
@@ -78,6 +79,15 @@ def edge() -> Invalidator:
     return _get("edge", build)
 
 
+def ledger() -> Ledger:
+    """Sign-in failures, unsubscribes and sent emails, in the comment table."""
+
+    def build() -> Ledger:
+        return Ledger(GuardedClient(client("dynamodb"), "dynamodb"), settings.current().table)
+
+    return _get("ledger", build)
+
+
 def override(**objects: Any) -> None:
     """Replace built objects by name (`posts=`, `comments=`, `client:s3=`...)."""
     with _lock:
@@ -114,6 +124,10 @@ class Stores:
     @property
     def edge(self) -> Invalidator:
         return edge()
+
+    @property
+    def ledger(self) -> Ledger:
+        return ledger()
 
     def site(self) -> SiteConfig:
         return posts().site()

@@ -24,7 +24,10 @@ FEED_CACHE = "public, max-age=300, s-maxage=300"
 PRIVATE = "private, no-store"
 
 
-def _rfc822(value: dt.date) -> str:
+def _rfc822(value: dt.date | str) -> str:
+    """A date (a post's) or an ISO timestamp (a comment's) as RSS writes it."""
+    if isinstance(value, str):
+        return format_datetime(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
     moment = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     return format_datetime(moment)
 

@@ -24,6 +24,7 @@ class Settings:
     notify_from: str  # a verified SES identity; empty: no notification emails
     origin_secret: str = ""  # CloudFront's X-Origin-Verify value; empty: no distribution
     comments_cache_ttl: float = 1.0  # the same for pages of comments (page_cache.py says why)
+    outbox: str = ""  # a folder for emails as .eml files instead of SES (the local stack)
 
     @property
     def admin_token(self) -> str:
@@ -58,6 +59,7 @@ def current() -> Settings:
         stage=os.environ.get("BLOG_STAGE", "local"),
         notify_from=os.environ.get("BLOG_NOTIFY_FROM", ""),
         origin_secret=os.environ.get("BLOG_ORIGIN_SECRET", ""),
+        outbox=os.environ.get("BLOG_OUTBOX", ""),
     )
 
 

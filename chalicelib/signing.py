@@ -11,10 +11,16 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 PREVIEW_SECONDS = 24 * 3600  # how long a draft's preview link works
+SESSION_SECONDS = 12 * 3600
+REVIEW_SECONDS = 7 * 86400
 
 
 class InvalidToken(ValueError):
     """A token was forged, tampered with, or is for another purpose."""
+
+
+class ExpiredToken(InvalidToken):
+    """A genuine token, past its age."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,9 @@ class Signing:
         self._cursor = URLSafeSerializer(secret_key, salt="lambdapress.cursor")
         self._moderation = URLSafeSerializer(secret_key, salt="lambdapress.moderation")
         self._preview = URLSafeTimedSerializer(secret_key, salt="lambdapress.preview")
+        self._session = URLSafeTimedSerializer(secret_key, salt="lambdapress.admin-session")
+        self._review = URLSafeTimedSerializer(secret_key, salt="lambdapress.review-link")
+        self._unsubscribe = URLSafeSerializer(secret_key, salt="lambdapress.unsubscribe")
 
     def keyed_hash(self, purpose: str, value: str) -> str:
         """A stable pseudonym for a value (an email, a client address) that cannot be reversed."""
@@ -83,6 +92,60 @@ class Signing:
         if not isinstance(data, dict) or not isinstance(data.get("p"), str):
             raise InvalidToken("malformed preview token")
         return str(data["p"])
+
+    # --- the moderation screen, review links, unsubscribe links ----------------
+
+    def session(self, admin_token: str) -> str:
+        """A moderator's session: a random id, bound to the admin token of the moment (a new
+        token ends every session)."""
+        session = {"sid": secrets.token_urlsafe(16), "t": self._token_tag(admin_token)}
+        return self._session.dumps(session)
+
+    def read_session(self, value: str, admin_token: str) -> str:
+        """The session's id; raises InvalidToken if forged, expired or for an older token."""
+        data = self._load_timed(self._session, value, SESSION_SECONDS)
+        if not isinstance(data, dict) or data.get("t") != self._token_tag(admin_token):
+            raise InvalidToken("a session of another admin token")
+        return str(data.get("sid", ""))
+
+    def _token_tag(self, admin_token: str) -> str:
+        return self.keyed_hash("admin-token", admin_token)[:16]
+
+    def csrf(self, bound_to: str) -> str:
+        """The CSRF token of a session (its id) or of a review link (its token)."""
+        return self.keyed_hash("csrf", bound_to)
+
+    def check_csrf(self, bound_to: str, given: str) -> bool:
+        expected = self.csrf(bound_to).encode("utf-8")
+        return bool(bound_to) and hmac.compare_digest(expected, given.encode("utf-8", "replace"))
+
+    def review_token(self, comment_id: str) -> str:
+        return self._review.dumps(comment_id)
+
+    def read_review_token(self, token: str) -> str:
+        """The comment a review link names; ExpiredToken after 7 days, InvalidToken if forged."""
+        data = self._load_timed(self._review, token, REVIEW_SECONDS)
+        if not isinstance(data, str):
+            raise InvalidToken("malformed review link")
+        return data
+
+    def unsubscribe_token(self, email_hash: str) -> str:
+        return self._unsubscribe.dumps(email_hash)
+
+    def read_unsubscribe_token(self, token: str) -> str:
+        data = self._load(self._unsubscribe, token)
+        if not isinstance(data, str):
+            raise InvalidToken("malformed unsubscribe link")
+        return data
+
+    @staticmethod
+    def _load_timed(serializer: URLSafeTimedSerializer, token: str, max_age: int) -> Any:
+        try:
+            return serializer.loads(token, max_age=max_age)
+        except SignatureExpired as exc:
+            raise ExpiredToken(str(exc)) from exc
+        except (BadSignature, UnicodeError) as exc:
+            raise InvalidToken(str(exc)) from exc
 
     @staticmethod
     def _load(serializer: URLSafeSerializer, token: str) -> Any:

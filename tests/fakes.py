@@ -11,7 +11,9 @@ from chalicelib.comments.errors import (
     ParentUnavailable,
     TooFast,
 )
-from chalicelib.comments.model import STATUSES, Comment, CommentPage, Position
+from chalicelib.comments.model import STATUSES, Comment, CommentPage, Edit, Moderation, Position
+from chalicelib.comments.queue import ListFilter
+from chalicelib.comments.rules import render_comment
 from chalicelib.comments.store import Guards
 
 
@@ -21,7 +23,7 @@ class FakeCommentStore:
     def __init__(self) -> None:
         self.comments: dict[str, Comment] = {}
         self.counts: dict[str, int] = {}
-        self.reputation: dict[str, int] = {}
+        self.approvals: dict[str, int] = {}
         self.duplicates: dict[tuple[str, str], tuple[str, str]] = {}  # -> (id, fingerprint)
         self.floods: dict[str, int] = {}  # client hash -> expiry
         self.idempotency: dict[str, tuple[str, str, int]] = {}  # digest -> (id, print, expiry)
@@ -86,9 +88,11 @@ class FakeCommentStore:
     def _count(self, comment: Comment, delta: int) -> None:
         self.counts[comment.post] = self.counts.get(comment.post, 0) + delta
         if comment.email_hash:
-            self.reputation[comment.email_hash] = self.reputation.get(comment.email_hash, 0) + delta
+            self.approvals[comment.email_hash] = self.approvals.get(comment.email_hash, 0) + delta
 
-    def set_status(self, comment_id: str, status: str) -> Comment | None:
+    def set_status(
+        self, comment_id: str, status: str, by: Moderation | None = None
+    ) -> Comment | None:
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         current = self.comments.get(comment_id)
@@ -100,8 +104,26 @@ class FakeCommentStore:
             self._count(current, -1)
         if status == "approved":
             self._count(current, +1)
-        self.comments[comment_id] = replace(current, status=status)
-        return self.comments[comment_id]
+        moved = replace(current, status=status)
+        if by is not None:
+            moved = replace(moved, moderated_by=by.by, moderated_at=by.at)
+        self.comments[comment_id] = moved
+        return moved
+
+    def edit(self, comment_id: str, change: Edit, at: str) -> Comment | None:
+        current = self.comments.get(comment_id)
+        if current is None:
+            return None
+        edited = replace(
+            current,
+            author=change.author,
+            url=change.url,
+            body=change.body,
+            html=render_comment(change.body),
+            edited_at=at,
+        )
+        self.comments[comment_id] = edited
+        return edited
 
     def delete(self, comment_id: str) -> bool:
         current = self.comments.pop(comment_id, None)
@@ -128,7 +150,7 @@ class FakeCommentStore:
                 )  # fmt: skip
             else:
                 self.delete(comment.id)
-        self.reputation.pop(email_hash, None)
+        self.approvals.pop(email_hash, None)
         return len(found)
 
     # --- reads --------------------------------------------------------------
@@ -140,7 +162,7 @@ class FakeCommentStore:
         return self.counts.get(slug, 0)
 
     def author_is_trusted(self, email_hash: str) -> bool:
-        return self.reputation.get(email_hash, 0) > 0
+        return self.approvals.get(email_hash, 0) > 0
 
     def approved_page(
         self,
@@ -189,6 +211,30 @@ class FakeCommentStore:
             listed = [c for c in listed if (c.created_at, c.id) < (after.created_at, after.id)]
         page = listed[:limit]
         return page, page[-1].position if len(listed) > limit else None
+
+    def status_counts(self) -> dict[str, int]:
+        listed = [c.status for c in self.comments.values()]
+        return {s: listed.count(s) for s in STATUSES}
+
+    def reputation(self, email_hash: str) -> int:
+        return self.approvals.get(email_hash, 0)
+
+    def moderation_list(
+        self,
+        status: str,
+        limit: int = 20,
+        after: Position | None = None,
+        where: ListFilter | None = None,
+    ) -> tuple[list[Comment], Position | None]:
+        where = where or ListFilter()
+        listed, _ = self.by_status(status, len(self.comments) + 1, after)
+        page = [
+            c
+            for c in listed
+            if (not where.post or c.post == where.post)
+            and (not where.email_hash or c.email_hash == where.email_hash)
+        ]
+        return page[:limit], page[limit - 1].position if len(page) > limit else None
 
     def by_email(self, email_hash: str) -> list[Comment]:
         found = [c for c in self.comments.values() if c.email_hash == email_hash]

@@ -23,7 +23,8 @@ _TRANSACT = {
     "ConditionCheck": "dynamodb:ConditionCheckItem",
 }
 # Granted for the Lambda service itself, not for calls in the code: the runtime writes
-# logs, and the stream's event source mapping reads the stream with the function's role.
+# logs, and the stream's event source mapping reads the stream with the function's role
+# and sends a batch it gave up on to the on-failure destination (an SQS queue).
 SERVICE_GRANTS = {
     "api": {("logs:CreateLogStream", "logs"), ("logs:PutLogEvents", "logs")},
     "notify": {
@@ -33,6 +34,7 @@ SERVICE_GRANTS = {
         ("dynamodb:GetRecords", "stream"),
         ("dynamodb:GetShardIterator", "stream"),
         ("dynamodb:ListStreams", "streams"),
+        ("sqs:SendMessage", "queue"),
     },
 }
 
@@ -64,6 +66,7 @@ def resource_kind(resource: str) -> str:
         (r"^\$\{CommentsTable\.Arn\}/index/([\w-]+)$", "index/{0}"),
         (r"^\$\{CommentsTable\.StreamArn\}$", "stream"),
         (r"^\$\{CommentsTable\.Arn\}/stream/\*$", "streams"),
+        (r"^\$\{NotifyFailures\.Arn\}$", "queue"),
         (r"^arn:\$\{AWS::Partition\}:ses:.*:identity/\$\{NotifyIdentity\}$", "identity"),
         (
             r"^arn:\$\{AWS::Partition\}:ssm:.*:parameter/\$\{AWS::StackName\}/([\w-]+)$",

@@ -5,7 +5,8 @@ tools/infra.py merges into Chalice's template:
 
 - pages (the default behaviour) and the public JSON API are cached as the origin's
   Cache-Control says, keyed on the few query strings the pages use, never on cookies;
-- the moderation screen, the admin API and the comment POST paths are never cached
+- the moderation screen, the admin API, the comment POST paths and the unsubscribe
+  links are never cached
   and get the viewer's headers, cookies and query strings;
 - /media/* and /static/* come from the private bucket through Origin Access Control;
 - every request to API Gateway carries a secret header (X-Origin-Verify) that the
@@ -30,7 +31,13 @@ from tools.edge_policies import (
 CLOUDFRONT_HOSTED_ZONE = "Z2FDTNDATAQYW2"
 
 ORIGIN_HEADER = "X-Origin-Verify"
-UNCACHED_PATHS = ["/admin*", "/api/admin*", "/posts/*/comments", "/api/posts/*/comments"]
+UNCACHED_PATHS = [
+    "/admin*",
+    "/api/admin*",
+    "/posts/*/comments",
+    "/api/posts/*/comments",
+    "/comments/*",  # unsubscribe links: a POST without sign-in
+]
 BUCKET_PATHS = ["/media/*", "/static/*"]
 
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]

@@ -26,7 +26,7 @@ from typing import Any
 
 from chalicelib.comments.table import TTL_ATTRIBUTE, table_definition
 from chalicelib.settings import STAGE_RE, parameter_names, stage_names
-from tools import alarms_template, edge_template
+from tools import alarms_template, edge_template, notify_template
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_DIR = ROOT / ".chalice"
@@ -226,7 +226,7 @@ def merge_template(stage: str) -> dict[str, Any]:
             props["Events"] = {
                 "NotifyDynamodbEventSource": {
                     "Type": "DynamoDB",
-                    "Properties": {"Stream": {"Fn::GetAtt": ["CommentsTable", "StreamArn"]}},
+                    "Properties": notify_template.stream_source(),
                 }
             }
         resources[logical_id] = {"Properties": props}
@@ -266,7 +266,11 @@ def merge_template(stage: str) -> dict[str, Any]:
             "CommentsTableName": {"Value": {"Ref": "CommentsTable"}},
         },
     }
-    for fragment in (edge_template.fragment(stage), alarms_template.fragment(stage)):
+    for fragment in (
+        edge_template.fragment(stage),
+        alarms_template.fragment(stage),
+        notify_template.fragment(stage),
+    ):
         for section, entries in fragment.items():
             template.setdefault(section, {}).update(entries)
     template["Resources"]["ApiEdgePolicy"] = _edge_policy(stage)

@@ -56,6 +56,7 @@ class LiveStack:
                 "BLOG_ADMIN_TOKEN": self.token,
                 "NO_PROXY": "*",
                 "LAMBDAPRESS_ENV_FILE": str(self.workdir / "env"),
+                "BLOG_OUTBOX": str(self.workdir / "outbox"),
             }
         )
         if content is not None:  # the folder make run watches (default: the sample site)
@@ -101,6 +102,10 @@ class LiveStack:
         assert self.process is not None and self.process.stdout is not None
         for line in self.process.stdout:
             self.output.append(line)
+
+    @property
+    def outbox(self) -> Path:
+        return Path(self.env["BLOG_OUTBOX"])
 
     def stop(self, sig: int = signal.SIGTERM, seconds: float = 20, keep: bool = False) -> float:
         """Signal the stack and wait for it: the seconds it took to exit (inf if killed)."""

@@ -63,6 +63,8 @@ LOCAL_VARIABLES = (
     "BLOG_SECRET_KEY",
     "BLOG_ADMIN_TOKEN",
     "BLOG_SITE_URL",  # the running site's own URL: publish from another shell keeps it
+    "BLOG_NOTIFY_FROM",
+    "BLOG_OUTBOX",
 )
 
 
@@ -170,6 +172,9 @@ def main() -> int:
     env.setdefault("BLOG_SECRET_KEY", secrets.token_urlsafe(48))
     if not env.get("BLOG_ADMIN_TOKEN"):
         env["BLOG_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
+    # No SES here: notification emails are written to the outbox as .eml files.
+    env.setdefault("BLOG_NOTIFY_FROM", "notifications@localhost")
+    env.setdefault("BLOG_OUTBOX", str(ROOT / ".local" / "outbox"))
     url = f"http://{HOST}:{port}"
     env["BLOG_SITE_URL"] = url
     env_file = _write_env_file(env)
@@ -185,6 +190,10 @@ def main() -> int:
     if state:
         state.start_saving()
 
+    from tools.local_stream import StreamPoller, notification_handler
+
+    poller = StreamPoller(env["BLOG_TABLE"], notification_handler(), Path(env["BLOG_OUTBOX"]))
+    poller.start()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -222,6 +231,7 @@ def main() -> int:
             f'source {env_file} && make cli ARGS="status"\n'
             f"  Watching {CONTENT} for changes: saved files are republished at once.\n"
             f"{_state_line(state)}"
+            f"  Sign in to moderate at {url}/admin/login; emails go to {env['BLOG_OUTBOX']}/\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -238,6 +248,7 @@ def main() -> int:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+        poller.stop()
         if state:
             _save(state)
         if moto_server:

@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib import deps
 from chalicelib.cli.output import CliError, confirm, out, track
 from chalicelib.comments import moderation
+from chalicelib.comments.model import moderation_now
 
 MODERATION_ACTIONS = {
     "approve": "approved",
@@ -34,7 +35,7 @@ def _moderate(args: argparse.Namespace) -> None:
     status = MODERATION_ACTIONS[args.action]
     for comment_id in _targets(args):
         changed = moderation.set_status(
-            deps.comments(), deps.posts(), deps.edge(), comment_id, status
+            deps.comments(), deps.posts(), deps.edge(), comment_id, status, moderation_now("CLI")
         )
         if changed is None:
             raise CliError(f"no comment {comment_id}")

@@ -11,6 +11,8 @@ from typing import Any
 from chalicelib.comments.rules import LIMITS, render_comment, valid_web_address
 
 STATUSES = ("approved", "pending", "spam", "trash")
+# Who moderated a comment: recorded on it, shown by a review link that has become useless.
+ROUTES = ("screen", "review link", "API", "CLI")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class Comment:
     # Erased but kept in place because it has replies: no personal data, not counted,
     # shown as "Comment removed" so that its replies stay in their thread.
     removed: bool = False
+    reason: str = ""  # why the rules gave it its first status ("new author", "links", ...)
+    moderated_by: str = ""  # one of ROUTES, once a moderator changed its status
+    moderated_at: str = ""
+    edited_at: str = ""
 
     @property
     def depth(self) -> int:
@@ -76,6 +82,9 @@ class Comment:
             "html": self.html,
             "status": self.status,
             "created_at": self.created_at,
+            "reason": self.reason or None,
+            "moderated_by": self.moderated_by or None,
+            "moderated_at": self.moderated_at or None,
         }
 
 
@@ -111,6 +120,7 @@ def make_comment(
     email_hash: str = "",
     client_hash: str = "",
     notify: bool = False,
+    reason: str = "",
 ) -> Comment:
     """The one way a comment is made, from a form, the API or an import: within the limits,
     with its HTML rendered once (it is stored and never altered)."""
@@ -130,7 +140,30 @@ def make_comment(
         email_hash=email_hash,
         client_hash=client_hash,
         notify=notify,
+        reason=reason,
     )
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What a moderator may change on a comment: the name, the website and the text."""
+
+    author: str
+    url: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Moderation:
+    """Who changes a comment's status, and when (an ISO timestamp)."""
+
+    by: str
+    at: str
+
+
+def moderation_now(by: str) -> Moderation:
+    """A moderation by one of ROUTES, now."""
+    return Moderation(by=by, at=timestamp(dt.datetime.now(dt.UTC)))
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from chalicelib.comments.model import Comment
+from chalicelib.comments.model import Comment, Moderation
 from chalicelib.comments.store import CommentStore
 from chalicelib.edge_cache import Invalidator, paths_for
 from chalicelib.faults import Unavailable
@@ -33,13 +33,18 @@ def _invalidate(posts: PostStore, edge: Invalidator, slug: str) -> None:
 
 
 def set_status(
-    comments: CommentStore, posts: PostStore, edge: Invalidator, comment_id: str, status: str
+    comments: CommentStore,
+    posts: PostStore,
+    edge: Invalidator,
+    comment_id: str,
+    status: str,
+    by: Moderation | None = None,
 ) -> Comment | None:
-    """Move a comment to `status`; None if there is no such comment."""
+    """Move a comment to `status` (recording who did it); None if there is no such comment."""
     before = comments.get(comment_id)
     if before is None:
         return None
-    after = comments.set_status(comment_id, status)
+    after = comments.set_status(comment_id, status, by)
     if after is not None and shows_on_page(before.status, after.status):
         _invalidate(posts, edge, after.post)
     return after

@@ -51,13 +51,16 @@ class FormSignals:
 
     honeypot: str = ""
     age: float | None = None  # seconds since a genuine page served the form
+    forged: bool = False  # no genuine form token: no page of this site served the form
 
 
 def form_signals(fields: Mapping[str, str], issued_at: float | None, now: float) -> FormSignals:
-    """A form without a genuine token is as old as no time at all: the time trap catches it."""
+    """A form without a genuine token was never served by a page: a robot's, like the
+    honeypot's (a cached page's token is genuine too, until the form expires)."""
     return FormSignals(
         honeypot=fields.get(HONEYPOT_FIELD, ""),
         age=0.0 if issued_at is None else now - issued_at,
+        forged=issued_at is None,
     )
 
 
@@ -173,8 +176,11 @@ def classify(
     signals = signals or FormSignals()
     if signals.honeypot.strip():
         return Verdict("spam", "honeypot")
+    if signals.forged:
+        return Verdict("spam", "no form token")
     if signals.age is not None and signals.age < policy.min_submit_seconds:
-        return Verdict("spam", "too quick")
+        # Autofill and fast typists do this too: a moderator decides, not the rule.
+        return Verdict("pending", "too quick")
     everything = "\n".join((sub.author, sub.email, sub.url, sub.body))
     if word := _contains_any(policy.blocklist, everything):
         return Verdict("spam", f"blocklisted word {word!r}")

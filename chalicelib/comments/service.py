@@ -125,5 +125,6 @@ def submit(
         email_hash=email_hash,
         client_hash=guards.client_hash,
         notify=sub.notify,
+        reason=verdict.reason,
     )
     return store.add(comment, guards, ctx.now, parent)

@@ -22,9 +22,11 @@ from chalicelib.comments.errors import (
     ParentUnavailable,
     TooFast,
 )
-from chalicelib.comments.model import STATUSES, Comment
+from chalicelib.comments.model import STATUSES, Comment, Edit, Moderation
 from chalicelib.comments.page_cache import PageCache
+from chalicelib.comments.queue import QueueReads
 from chalicelib.comments.reads import CommentReads
+from chalicelib.comments.rules import render_comment
 from chalicelib.comments.transaction import Transaction, cancelled, reasons
 
 _CONFLICT_RETRIES = 5
@@ -46,7 +48,7 @@ def _key_id(key: dict[str, Any]) -> tuple[str, str]:
     return key["PK"]["S"], key["SK"]["S"]
 
 
-class CommentStore(CommentReads):
+class CommentStore(CommentReads, QueueReads):
     """Comments, counters, guards and reputation in one DynamoDB table."""
 
     def __init__(
@@ -91,6 +93,7 @@ class CommentStore(CommentReads):
             tx.if_status("parent", "ConditionCheck", parent, "approved")
         if comment.status == "approved":
             tx.count(comment, +1)
+        tx.tally(None, comment.status)
         try:
             self._write(tx)
         except ClientError as exc:
@@ -118,6 +121,7 @@ class CommentStore(CommentReads):
         tx = self._new_comment(comment)
         if comment.status == "approved":
             tx.count(comment, +1)
+        tx.tally(None, comment.status)
         try:
             self._write(tx)
         except ClientError as exc:
@@ -183,8 +187,11 @@ class CommentStore(CommentReads):
         expires = int(guard.get(t.TTL_ATTRIBUTE, {}).get("N", now + 1))
         return max(1, expires - now)
 
-    def set_status(self, comment_id: str, status: str) -> Comment | None:
-        """Move a comment to `status`, keeping the count exact; None if it does not exist."""
+    def set_status(
+        self, comment_id: str, status: str, by: Moderation | None = None
+    ) -> Comment | None:
+        """Move a comment to `status`, keeping the counts exact, and record who did it (`by`);
+        None if it does not exist."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         current = self.get(comment_id)
@@ -193,25 +200,32 @@ class CommentStore(CommentReads):
         if current.status == status:
             return current
         updated = replace(current, status=status)
+        if by is not None:
+            updated = replace(updated, moderated_by=by.by, moderated_at=by.at)
         tx = Transaction(self.table)
-        if t.partition(updated) == t.partition(current):
+        if t.partition(updated) != t.partition(current):
+            self._move(tx, current, updated)
+        else:
+            sets = {"#s": ("status", status), "GSI1PK": (None, t.status_index(status))}
+            if by is not None:
+                sets["#by"] = ("moderated_by", by.by)
+                sets["#at"] = ("moderated_at", by.at)
             tx.if_status(
                 "comment",
                 "Update",
                 current,
                 current.status,
-                UpdateExpression="SET #s = :new, GSI1PK = :g",
+                UpdateExpression="SET " + ", ".join(f"{n} = :v{i}" for i, n in enumerate(sets)),
+                ExpressionAttributeNames={n: a for n, (a, _) in sets.items() if a and n != "#s"},
                 ExpressionAttributeValues={
-                    ":new": {"S": status},
-                    ":g": {"S": t.status_index(status)},
+                    f":v{i}": {"S": v} for i, (_, v) in enumerate(sets.values())
                 },
             )
-        else:
-            self._move(tx, current, updated)
         if current.status == "approved":
             tx.count(current, -1)
         if status == "approved":
             tx.count(current, +1)
+        tx.tally(current.status, status)
         self._transact(tx)
         return updated
 
@@ -228,6 +242,50 @@ class CommentStore(CommentReads):
             ExpressionAttributeValues={":pk": {"S": t.partition(updated)}},
         )
 
+    def edit(self, comment_id: str, change: Edit, at: str) -> Comment | None:
+        """Change a comment's name, website and text, re-rendering its HTML; the write holds
+        only if nobody changed its status or text meanwhile. None if it does not exist."""
+        current = self.get(comment_id)
+        if current is None:
+            return None
+        edited = replace(
+            current,
+            author=change.author,
+            url=change.url,
+            body=change.body,
+            html=render_comment(change.body),
+            edited_at=at,
+        )
+        values = {":a": edited.author, ":b": edited.body, ":h": edited.html, ":e": at}
+        update = "SET #a = :a, #b = :b, #h = :h, #e = :e"
+        update += ", #u = :u" if edited.url else " REMOVE #u"
+        if edited.url:
+            values[":u"] = edited.url
+        tx = Transaction(self.table)
+        tx.if_status(
+            "comment",
+            "Update",
+            current,
+            current.status,
+            UpdateExpression=update,
+            ConditionExpression="#s = :old AND #b = :was",
+            ExpressionAttributeNames={
+                "#a": "author",
+                "#b": "body",
+                "#h": "html",
+                "#e": "edited_at",
+                "#u": "url",
+            },
+            ExpressionAttributeValues={
+                ":was": {"S": current.body},
+                **{k: {"S": v} for k, v in values.items()},
+            },
+        )
+        if current.status == "approved":
+            tx.touch(current.post)  # readers see the edit: the thread's version moves
+        self._transact(tx)
+        return edited
+
     def delete(self, comment_id: str) -> bool:
         """Delete a comment with its pointer and duplicate guard; False if it does not exist."""
         current = self.get(comment_id)
@@ -241,6 +299,7 @@ class CommentStore(CommentReads):
             tx.add("duplicate", "Delete", Key=dup)
         if current.status == "approved" and not current.removed:
             tx.count(current, -1)
+        tx.tally(current.status, None)
         self._transact(tx)
         return True
 

@@ -11,6 +11,10 @@ Items (PK, SK):
   AUTHOR#<email hash>, AUTHOR  reputation: how many approved comments this email has
   RATE#<client hash>, RATE     flood guard, expires by TTL (and by its own condition)
   IDEMP#<digest>, IDEMP        idempotency record, expires by TTL (and by its own condition)
+  STATS, STATUS                how many comments have each status (the moderation tabs)
+  LOGIN#<client hash>, LOGIN   failed sign-ins of a client, expires by TTL (and by its own check)
+  UNSUB#<email hash>, UNSUB    this email wants no more reply notices
+  SENT#<digest>, SENT          an email already sent for a stream change, expires by TTL
 Index "by-status" (GSI1PK = STATUS#<status>, GSI1SK = <created_at>#<id>) is sparse:
 only comment items carry it; it is the moderation queue.
 """
@@ -129,6 +133,22 @@ def idempotency_key(digest: str) -> dict[str, Any]:
     return key(f"IDEMP#{digest}", "IDEMP")
 
 
+def status_counts_key() -> dict[str, Any]:
+    return key("STATS", "STATUS")
+
+
+def login_key(client_hash: str) -> dict[str, Any]:
+    return key(f"LOGIN#{client_hash}", "LOGIN")
+
+
+def unsubscribed_key(email_hash: str) -> dict[str, Any]:
+    return key(f"UNSUB#{email_hash}", "UNSUB")
+
+
+def sent_key(digest: str) -> dict[str, Any]:
+    return key(f"SENT#{digest}", "SENT")
+
+
 def is_comment(typed: Mapping[str, Any]) -> bool:
     return str(typed.get("SK", {}).get("S", "")).startswith(_COMMENT_PREFIX)
 
@@ -153,6 +173,19 @@ def status_index(status: str) -> str:
 
 def _status_sort_key(created_at: str, comment_id: str) -> str:
     return f"{created_at}#{comment_id}"
+
+
+def position_from_key(last: Mapping[str, Any]) -> Position:
+    """Where a Query of the status index stopped (its LastEvaluatedKey), as a Position:
+    a filtered Query may stop on an item it did not return."""
+    data = plain(last)
+    created_at, _, comment_id = data["GSI1SK"].rpartition("#")
+    return Position(
+        created_at=created_at,
+        id=comment_id,
+        post=data["post"] if "post" in data else data["PK"].split("#", 1)[1],
+        path=data["SK"].removeprefix(_COMMENT_PREFIX),
+    )
 
 
 def status_start_key(status: str, after: Position) -> dict[str, Any]:
@@ -185,6 +218,10 @@ def comment_item(c: Comment) -> dict[str, Any]:
                 "notify": c.notify or None,
                 "dup": c.duplicate_digest or None,
                 "removed": c.removed or None,
+                "reason": c.reason or None,
+                "moderated_by": c.moderated_by or None,
+                "moderated_at": c.moderated_at or None,
+                "edited_at": c.edited_at or None,
                 # A removed comment leaves every moderation list: nothing is left to moderate.
                 "GSI1PK": None if c.removed else status_index(c.status),
                 "GSI1SK": None if c.removed else _status_sort_key(c.created_at, c.id),
@@ -212,6 +249,10 @@ def comment_from_item(typed: Mapping[str, Any]) -> Comment:
         notify=bool(data.get("notify", False)),
         duplicate_digest=data.get("dup", ""),
         removed=bool(data.get("removed", False)),
+        reason=data.get("reason", ""),
+        moderated_by=data.get("moderated_by", ""),
+        moderated_at=data.get("moderated_at", ""),
+        edited_at=data.get("edited_at", ""),
     )
 
 

@@ -70,15 +70,33 @@ class Transaction:
             ExpressionAttributeValues={":one": {"N": "1"}},
         )
 
+    def tally(self, old: str | None, new: str | None) -> None:
+        """The per-status counts follow a comment from `old` to `new` (None: not stored).
+
+        One Update of the one STATS item: a transaction may touch an item only once."""
+        moves = [(s, d) for s, d in ((old, -1), (new, +1)) if s is not None]
+        if not moves:
+            return
+        parts = ", ".join(f"#s{i} :d{i}" for i in range(len(moves)))
+        self.add(
+            "tally",
+            "Update",
+            Key=t.status_counts_key(),
+            UpdateExpression=f"ADD {parts}",
+            ExpressionAttributeNames={f"#s{i}": s for i, (s, _) in enumerate(moves)},
+            ExpressionAttributeValues={f":d{i}": {"N": str(d)} for i, (_, d) in enumerate(moves)},
+        )
+
     def if_status(self, name: str, kind: str, c: Comment, status: str, **spec: Any) -> None:
         """An operation on comment `c` that holds only while its status is `status`."""
         names = {"#s": "status", **spec.pop("ExpressionAttributeNames", {})}
         values = {":old": {"S": status}, **spec.pop("ExpressionAttributeValues", {})}
+        condition = spec.pop("ConditionExpression", "#s = :old")  # which must say "#s = :old"
         self.add(
             name,
             kind,
             Key=t.comment_key(replace(c, status=status)),
-            ConditionExpression="#s = :old",
+            ConditionExpression=condition,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
             **spec,

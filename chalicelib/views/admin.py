@@ -14,7 +14,7 @@ from chalice import Response
 from chalicelib import deps, settings
 from chalicelib.comments import moderation
 from chalicelib.comments.errors import ConcurrentChange
-from chalicelib.comments.model import STATUSES, Position
+from chalicelib.comments.model import STATUSES, Position, moderation_now
 from chalicelib.signing import InvalidToken
 from chalicelib.views.web import (
     JSON,
@@ -103,7 +103,7 @@ def update_comment(comment_id: str) -> Response:
         return _unknown_status()
     try:
         comment = moderation.set_status(
-            deps.comments(), deps.posts(), deps.edge(), comment_id, status
+            deps.comments(), deps.posts(), deps.edge(), comment_id, status, moderation_now("API")
         )
     except ConcurrentChange:
         return api_error(409, "conflict", "The comment changed meanwhile; reload and retry.")

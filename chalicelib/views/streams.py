@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
 from chalice.app import DynamoDBEvent
 
 from chalicelib import deps, settings
-from chalicelib.comments.notify import handle_batch
+from chalicelib.comments.mail import Mailer, OutboxMailer, SesMailer
+from chalicelib.comments.notify import Sources, handle_batch
 from chalicelib.views.web import Blueprint
 
 bp = Blueprint(__name__)
@@ -17,12 +22,22 @@ STREAM_ARN_PLACEHOLDER = (
 )
 
 
+def mailer() -> Mailer | None:
+    """SES as the configured sender; a folder of .eml files on the local stack; else none."""
+    current = settings.current()
+    if not current.notify_from:
+        return None
+    if current.outbox:
+        return OutboxMailer(Path(current.outbox), current.notify_from)
+    return SesMailer(deps.client("ses"), current.notify_from)
+
+
 @bp.on_dynamodb_record(stream_arn=STREAM_ARN_PLACEHOLDER, batch_size=100, name="notify")
-def notify(event: DynamoDBEvent) -> None:
-    handle_batch(
-        event.to_dict()["Records"],
-        deps.posts().site(),
-        deps.comments(),
-        deps.client("ses"),
-        settings.current().notify_from,
-    )
+def notify(event: DynamoDBEvent) -> dict[str, Any]:
+    """Returns Lambda's partial batch response (the event source reports item failures)."""
+    sends = mailer()
+    if sends is None:
+        return {"batchItemFailures": []}
+    stores = deps.stores()
+    sources = Sources(stores.site(), stores.comments, stores.ledger, stores.signing, sends)
+    return handle_batch(event.to_dict()["Records"], sources, int(time.time()))

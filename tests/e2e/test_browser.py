@@ -73,6 +73,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
             "BLOG_ADMIN_TOKEN": token,
             "NO_PROXY": "*",
             "LAMBDAPRESS_ENV_FILE": str(env_file),
+            "BLOG_OUTBOX": str(env_file.parent / "outbox"),
         }
     )
     server = subprocess.Popen(

@@ -114,10 +114,15 @@ def test_a_filled_honeypot_is_answered_like_success_and_kept_as_spam(client, clo
     assert pending_ids(client) == []
 
 
-def test_a_form_sent_within_three_seconds_of_the_page_is_spam(client, clock) -> None:
+def test_a_form_sent_within_three_seconds_is_held_and_its_author_told(client, clock) -> None:
     response = post_form(client, clock, wait=1)
     assert response.status_code == 303
-    assert len(deps.comments().by_status("spam")[0]) == 1
+    assert deps.comments().by_status("spam")[0] == []
+    (held,) = deps.comments().by_status("pending")[0]
+    assert held.reason == "too quick"
+    page = soup(follow(client, response).body)
+    notice = page.select_one(".moderation-notice").get_text()
+    assert notice == "Your comment is awaiting moderation."
 
 
 def test_a_form_without_a_genuine_token_is_spam(client, clock) -> None:

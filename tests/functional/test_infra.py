@@ -52,6 +52,21 @@ def test_the_table_is_the_one_the_code_defines_with_recovery_ttl_and_stream(prod
     assert table["BillingMode"] == "PAY_PER_REQUEST"
 
 
+def test_the_stream_reports_failed_records_bisects_retries_a_few_times_then_queues(prod) -> None:
+    resources = prod[0]["Resources"]
+    source = resources["Notify"]["Properties"]["Events"]["NotifyDynamodbEventSource"]
+    props = source["Properties"]
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert 0 < props["MaximumRetryAttempts"] <= 10
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["NotifyFailures", "Arn"]
+    }
+    assert props["BatchSize"] == 100  # Chalice's own, kept by the merge
+    assert props["StartingPosition"]
+    assert resources["NotifyFailures"]["Type"] == "AWS::SQS::Queue"
+
+
 def test_functions_run_on_arm64_with_timeouts_inside_api_gateways(prod) -> None:
     resources = prod[0]["Resources"]
     api, notify = resources["APIHandler"]["Properties"], resources["Notify"]["Properties"]
@@ -172,7 +187,8 @@ def test_the_public_api_is_cached_per_cors_origin_without_cookies(prod) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin*", "/api/admin*", "/posts/*/comments", "/api/posts/*/comments"]
+    "path",
+    ["/admin*", "/api/admin*", "/posts/*/comments", "/api/posts/*/comments", "/comments/*"],
 )
 def test_admin_and_comment_posts_are_never_cached_and_get_the_whole_request(prod, path) -> None:
     config = distribution(prod[0])

@@ -32,7 +32,7 @@ def publish_moderator_email() -> None:
     deps.posts().put_source(SITE_KEY, yaml.safe_dump(site))
 
 
-def run_every_handler(client, clock) -> None:
+def run_every_handler(client, clock, monkeypatch) -> None:
     deployed_edge()  # moderation invalidates at the CDN, as on a deployed stage
     for path in (
         "/",
@@ -67,6 +67,17 @@ def run_every_handler(client, clock) -> None:
     fresh_container()
     client.lambda_.invoke("notify", {"Records": [record("INSERT", item(replied))]})
     client.http.delete(f"/api/admin/comments/{reply['id']}", headers=ADMIN)
+    # A send that fails (SES refuses an unverified sender): the email's claim is released.
+    monkeypatch.setenv("BLOG_NOTIFY_FROM", "unverified@example.org")
+    settings.reset()
+    clock.advance(16)
+    refused = deps.comments().get(
+        json.loads(post_api(client, body="Refused", email="new@example.org").body)["id"]
+    )
+    assert refused is not None
+    fresh_container()
+    answer = client.lambda_.invoke("notify", {"Records": [record("INSERT", item(refused))]})
+    assert answer.payload["batchItemFailures"]
 
 
 def secrets_in_ssm(monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
@@ -85,7 +96,7 @@ def test_the_policies_grant_exactly_what_the_code_calls(client, clock, monkeypat
     monkeypatch.setenv("BLOG_NOTIFY_FROM", "n@example.org")
     secrets_in_ssm(monkeypatch, stage)
     publish_moderator_email()
-    run_every_handler(client, clock)
+    run_every_handler(client, clock, monkeypatch)
     assert iam.RECORDED["api"] and iam.RECORDED["notify"]
     found = [
         p

@@ -61,7 +61,8 @@ def never_asked() -> bool:
     ("submission", "kwargs", "status", "reason"),
     [
         (sub(), {"signals": FormSignals(honeypot="filled")}, "spam", "honeypot"),
-        (sub(), {"signals": FormSignals(age=1.0)}, "spam", "too quick"),
+        (sub(), {"signals": FormSignals(age=1.0)}, "pending", "too quick"),
+        (sub(), {"signals": FormSignals(age=0.0, forged=True)}, "spam", "no form token"),
         (sub("win at the Casino"), {}, "spam", "blocklisted word 'casino'"),
         (sub(author="casino king"), {}, "spam", "blocklisted word 'casino'"),
         (sub("see https://a.org and https://b.org"), {}, "pending", "links"),

@@ -65,12 +65,12 @@ def test_a_closed_post_takes_nothing() -> None:
     assert store.comments == {}
 
 
-def test_a_form_served_too_long_ago_is_refused_and_a_quick_one_kept_as_spam() -> None:
+def test_a_form_served_too_long_ago_is_refused_and_a_quick_one_held_for_moderation() -> None:
     store = FakeCommentStore()
     with pytest.raises(FormExpired):
         send(store, sub(), form=FormSignals(age=10**6))
     quick = send(store, sub(), form=FormSignals(age=0.5))
-    assert quick.status == "spam"
+    assert (quick.status, quick.reason) == ("pending", "too quick")
 
 
 def test_a_reply_to_a_missing_comment_names_the_field() -> None:

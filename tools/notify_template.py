@@ -1,0 +1,46 @@
+"""The notification stream's event source settings and its on-failure queue, merged by
+tools/infra.py into Chalice's template.
+
+A failing record is retried from itself (the function reports which records failed),
+the batch halved on an error, a few times; then the batch's description goes to the
+on-failure queue, kept 14 days, and the stream moves on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+STREAM_RETRIES = 5
+STREAM_RECORD_MAX_AGE = 6 * 3600
+
+
+def stream_source() -> dict[str, Any]:
+    """The notification function's event source: partial batch responses (the function
+    returns batchItemFailures), bisection, capped retries and an on-failure queue; Chalice's
+    own properties (batch size, starting position) are kept by the merge."""
+    return {
+        "Stream": {"Fn::GetAtt": ["CommentsTable", "StreamArn"]},
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "BisectBatchOnFunctionError": True,
+        "MaximumRetryAttempts": STREAM_RETRIES,
+        "MaximumRecordAgeInSeconds": STREAM_RECORD_MAX_AGE,
+        "DestinationConfig": {
+            "OnFailure": {"Destination": {"Fn::GetAtt": ["NotifyFailures", "Arn"]}}
+        },
+    }
+
+
+def fragment(stage: str) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "NotifyFailures": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "QueueName": f"lambdapress-{stage}-notify-failures",
+                    "MessageRetentionPeriod": 14 * 86400,
+                    "SqsManagedSseEnabled": True,
+                },
+            }
+        },
+        "Outputs": {"NotifyFailuresQueue": {"Value": {"Ref": "NotifyFailures"}}},
+    }
