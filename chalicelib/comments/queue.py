@@ -55,6 +55,12 @@ class QueueReads:
         found = self._item_at(t.author_key(email_hash)) if email_hash else None
         return int(found["approved"]["N"]) if found else 0
 
+    def by_status(
+        self, status: str, limit: int = 50, after: Position | None = None
+    ) -> tuple[list[Comment], Position | None]:
+        """The moderation queue (or any status), newest first: a list without a filter."""
+        return self.moderation_list(status, limit, after)
+
     def moderation_list(
         self,
         status: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.comments import table as t
-from chalicelib.comments.model import Comment, CommentPage, Position, is_comment_id
+from chalicelib.comments.model import Comment, CommentPage, is_comment_id
 from chalicelib.comments.page_cache import PageCache
 from chalicelib.comments.pages import PageQuery, counter_values, read_page
 
@@ -69,26 +69,6 @@ class CommentReads:
             return read_page(self.client, self.table, q, counter)
 
         return self.pages.get(q, lambda: self._counter(slug)[1], load)
-
-    def by_status(
-        self, status: str, limit: int = 50, after: Position | None = None
-    ) -> tuple[list[Comment], Position | None]:
-        """The moderation queue (or any status), newest first, from the sparse index; with
-        the position to continue after when there may be more."""
-        query: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": t.STATUS_INDEX,
-            "KeyConditionExpression": "GSI1PK = :g",
-            "ExpressionAttributeValues": {":g": {"S": t.status_index(status)}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        if after is not None:
-            query["ExclusiveStartKey"] = t.status_start_key(status, after)
-        resp = self.client.query(**query)
-        found = [t.comment_from_item(i) for i in resp.get("Items", [])]
-        more = "LastEvaluatedKey" in resp and found
-        return found, found[-1].position if more else None
 
     # --- privacy (CLI only: these scan) ------------------------------------
 

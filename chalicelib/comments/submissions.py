@@ -66,9 +66,6 @@ class NewComments(Writer):
             tx.put_unless_live("idempotency", {**key, **t.item(record)}, seconds)
         if parent is not None:
             tx.if_status("parent", "ConditionCheck", parent, "approved")
-        if comment.status == "approved":
-            tx.count(comment, +1)
-        tx.tally(None, comment.status)
         try:
             self._write(tx)
         except ClientError as exc:
@@ -94,9 +91,6 @@ class NewComments(Writer):
     def import_comment(self, comment: Comment) -> bool:
         """Store an approved comment brought from elsewhere; False if it is already here."""
         tx = self._new_comment(comment)
-        if comment.status == "approved":
-            tx.count(comment, +1)
-        tx.tally(None, comment.status)
         try:
             self._write(tx)
         except ClientError as exc:
@@ -106,10 +100,14 @@ class NewComments(Writer):
         return True
 
     def _new_comment(self, comment: Comment) -> Transaction:
-        """A transaction that writes the comment and the pointer from its id, each only if new."""
+        """A transaction that writes the comment and the pointer from its id, each only if new,
+        and counts it (in its post's thread when approved, and by status)."""
         tx = Transaction(self.table)
         tx.put_new("comment", t.comment_item(comment))
         tx.put_new("pointer", t.pointer_item(comment))
+        if comment.status == "approved":
+            tx.count(comment, +1)
+        tx.tally(None, comment.status)
         return tx
 
     def _replay(self, guards: Guards) -> Comment:

@@ -20,8 +20,7 @@ from chalicelib.views.web import (
     JSON,
     Blueprint,
     api_error,
-    declared_json,
-    json_object,
+    json_request,
     json_response,
     query,
     whole_number,
@@ -92,12 +91,9 @@ def list_comments() -> Response:
 @bp.route("/api/admin/comments/{comment_id}", methods=["PATCH"], content_types=[JSON])
 @admin_only
 def update_comment(comment_id: str) -> Response:
-    request = bp.current_request
-    if not declared_json(request):
-        return api_error(415, "unsupported_media_type", "Send the body as application/json.")
-    data = json_object(request)
-    if data is None:
-        return api_error(400, "malformed", "The body must be a JSON object.")
+    data = json_request(bp.current_request)
+    if isinstance(data, Response):
+        return data
     status = data.get("status")
     if status not in STATUSES:
         return _unknown_status()

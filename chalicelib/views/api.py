@@ -24,8 +24,7 @@ from chalicelib.views.web import (
     Links,
     api_error,
     client_ip,
-    declared_json,
-    json_object,
+    json_request,
     json_response,
     links_for,
     now,
@@ -104,12 +103,9 @@ def _type_errors(data: dict[str, Any]) -> dict[str, str]:
 
 @bp.route("/api/posts/{slug}/comments", methods=["POST"], content_types=[JSON])
 def create_comment(slug: str) -> Response:
-    request = bp.current_request
-    if not declared_json(request):
-        return api_error(415, "unsupported_media_type", "Send the body as application/json.")
-    data = json_object(request)
-    if data is None:
-        return api_error(400, "malformed", "The body must be a JSON object.")
+    data = json_request(bp.current_request)
+    if isinstance(data, Response):
+        return data
     meta = _visible_meta(slug)
     if meta is None:
         return not_found()

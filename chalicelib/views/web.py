@@ -119,9 +119,16 @@ def json_object(request: Request) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def declared_json(request: Request) -> bool:
-    """Chalice takes a body without Content-Type for JSON; the API asks for it to be said."""
-    return "content-type" in request.headers
+def json_request(request: Request) -> dict[str, Any] | Response:
+    """The body of a JSON request as an object, or the 415 or 400 that says what is wrong.
+
+    Chalice takes a body without Content-Type for JSON; the API asks for it to be said."""
+    if "content-type" not in request.headers:
+        return api_error(415, "unsupported_media_type", "Send the body as application/json.")
+    data = json_object(request)
+    if data is None:
+        return api_error(400, "malformed", "The body must be a JSON object.")
+    return data
 
 
 @dataclass(frozen=True)
