@@ -16,7 +16,7 @@ from chalicelib import deps, origin, settings
 from chalicelib.faults import Unavailable
 from chalicelib.posts.store import NotPublished
 from chalicelib.rendering import HTML, render, security_headers
-from chalicelib.views.web import ServiceUnavailable, api_error, error_page
+from chalicelib.views.web import ServiceUnavailable, api_error, error_page, through_edge
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +140,14 @@ def trailing_slash(request: Request) -> Response | None:
         return None
     if request.method not in ("GET", "HEAD"):
         return None  # a redirect would lose the body: taken as sent
+    context = request.context or {}
+    stage = "/" + str(context.get("stage") or "")
+    if through_edge(request) and asked.startswith(stage + "/"):
+        asked = asked[len(stage) :]  # the distribution's origin path adds the stage
+    # One leading slash: "//host/" must never become a redirect to another site.
+    location = "/" + asked.strip("/")
     params: Any = request.query_params or {}
-    location = asked.rstrip("/") + ("?" + urlencode(dict(params)) if params else "")
+    location += "?" + urlencode(dict(params)) if params else ""
     return Response(
         body="",
         status_code=301,

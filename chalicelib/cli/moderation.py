@@ -31,24 +31,34 @@ def _list(args: argparse.Namespace) -> None:
     out(f"{len(comments)} {status} comment(s).")
 
 
+def _acting() -> moderation.Session:
+    """The command's actions, their pages invalidated at the CDN once, at the end."""
+    return moderation.Session(deps.comments(), deps.posts(), deps.edge(), each=False)
+
+
 def _moderate(args: argparse.Namespace) -> None:
     status = MODERATION_ACTIONS[args.action]
-    for comment_id in _targets(args):
-        changed = moderation.set_status(
-            deps.comments(), deps.posts(), deps.edge(), comment_id, status, moderation_now("CLI")
-        )
-        if changed is None:
-            raise CliError(f"no comment {comment_id}")
-        out(f"{comment_id}: {status}")
+    acting = _acting()
+    try:
+        for comment_id in _targets(args):
+            if acting.set_status(comment_id, status, moderation_now("CLI")) is None:
+                raise CliError(f"no comment {comment_id}")
+            out(f"{comment_id}: {status}")
+    finally:
+        acting.done()
 
 
 def _delete(args: argparse.Namespace) -> None:
     ids = _targets(args)
     confirm(f"Delete {len(ids)} comment(s) for good?", args.yes)
-    for comment_id in ids:
-        if not moderation.delete(deps.comments(), deps.posts(), deps.edge(), comment_id):
-            raise CliError(f"no comment {comment_id}")
-        out(f"{comment_id}: deleted")
+    acting = _acting()
+    try:
+        for comment_id in ids:
+            if not acting.delete(comment_id):
+                raise CliError(f"no comment {comment_id}")
+            out(f"{comment_id}: deleted")
+    finally:
+        acting.done()
 
 
 def _export(args: argparse.Namespace) -> None:
@@ -59,7 +69,9 @@ def _export(args: argparse.Namespace) -> None:
 def _erase(args: argparse.Namespace) -> None:
     email = _target(args)
     confirm(f"Erase every comment and the reputation of {email}?", args.yes)
-    erased = deps.comments().erase_email(deps.signing().email_hash(email), track=track)
+    acting = _acting()
+    erased = acting.erase_email(deps.signing().email_hash(email), track=track)
+    acting.done()
     out(f"erased {erased} comment(s) and the reputation of {email}")
 
 

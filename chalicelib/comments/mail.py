@@ -32,7 +32,7 @@ def mime(sender: str, email: Email) -> bytes:
     message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = ", ".join(email.to)
-    message["Subject"] = email.subject
+    message["Subject"] = " ".join(email.subject.split())  # a header is one line
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please

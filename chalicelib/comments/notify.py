@@ -74,7 +74,12 @@ def _post_url(site: SiteConfig, slug: str, comment_id: str | None = None) -> str
 
 def moderation_email(site: SiteConfig, signing: Signing, changes: list[Change]) -> Outgoing | None:
     """One email for every comment of the batch that newly waits for moderation."""
-    waiting = [c for c in changes if c.status == "pending" and c.old_status != "pending"]
+    # A comment a moderator sent back to pending (moderated_by set) is theirs already.
+    waiting = [
+        c
+        for c in changes
+        if c.status == "pending" and c.old_status != "pending" and not c.comment.moderated_by
+    ]
     if not waiting or not site.comments.moderator_emails:
         return None
     lines = [f"{len(waiting)} comment(s) on {site.title} wait for moderation:", ""]

@@ -48,13 +48,14 @@ class PageCache:
         else from `load()` (which returns the page and the version it belongs to)."""
         now = self._clock()
         cached = self._pages.get(key)
-        if cached is not None and (
-            now - cached.checked_at < self._ttl or version() == cached.version
-        ):
-            cached.checked_at = now
-            with self._lock:
-                self._pages.move_to_end(key)
-            return cached.page
+        if cached is not None:
+            fresh = now - cached.checked_at < self._ttl
+            if fresh or version() == cached.version:
+                if not fresh:  # the TTL counts from the last check, not the last view
+                    cached.checked_at = now
+                with self._lock:
+                    self._pages.move_to_end(key)
+                return cached.page
         page, current = load()
         with self._lock:
             self._pages[key] = _Cached(page, current, now)

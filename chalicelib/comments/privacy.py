@@ -72,4 +72,6 @@ class Privacy(Writer):
             )
         if comment.status == "approved" and not comment.removed:
             tx.count(comment, -1)
+        if not comment.removed:
+            tx.tally(comment.status, None)  # it leaves every moderation list
         self._transact(tx)

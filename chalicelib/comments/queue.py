@@ -119,6 +119,6 @@ def newest_approved(store: ApprovedPages, slug: str, count: int = 50) -> list[Co
     before: str | None = "~"  # sorts after every comment path (hex digits and "/")
     while before is not None and len(seen) < FEED_WINDOW:
         page = store.approved_page(slug, 100, before=before)
-        seen.extend(page.comments)
+        seen.extend(c for c in page.comments if not c.removed)
         before = page.prev_before
     return sorted(seen, key=lambda c: (c.created_at, c.id), reverse=True)[:count]

@@ -4,6 +4,7 @@ and rendering the commenter's Markdown subset."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ _EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _HOST_RE = re.compile(r"^[\w-]+(\.[\w-]+)*\.?$")
 _LINK_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
 _ID_RE = re.compile(r"[0-9a-f]{20}")
+_NOT_IN_A_NAME = {"Cc", "Zl", "Zp"}  # control characters and line breaks
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ def _field_errors(sub: Submission, url_error: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not sub.author:
         errors["author"] = "Please enter your name."
+    elif any(unicodedata.category(c) in _NOT_IN_A_NAME for c in sub.author):
+        errors["author"] = "Please enter your name on one line, without control characters."
     if not sub.email:
         errors["email"] = "Please enter your email address."
     elif not _EMAIL_RE.match(sub.email):

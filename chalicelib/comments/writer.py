@@ -12,8 +12,16 @@ from chalicelib.comments.errors import ConcurrentChange
 from chalicelib.comments.page_cache import PageCache
 from chalicelib.comments.reads import CommentReads
 from chalicelib.comments.transaction import Transaction, cancelled, reasons
+from chalicelib.faults import Unavailable
 
 _CONFLICT_RETRIES = 5
+# Reasons a transaction is cancelled that say "not now" rather than "no".
+_TRANSIENT = {
+    "TransactionConflict",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+    "RequestLimitExceeded",
+}
 
 
 class Writer(CommentReads):
@@ -36,13 +44,15 @@ class Writer(CommentReads):
                     self.pages.forget(slug)
                 return
             except ClientError as exc:
-                codes = set(reasons(exc))
-                conflict_only = "TransactionConflict" in codes and codes <= {
-                    "TransactionConflict",
-                    "None",
-                }
-                if not conflict_only or attempt == _CONFLICT_RETRIES:
+                codes = set(reasons(exc)) - {"None"}
+                if not codes or "ConditionalCheckFailed" in codes:
+                    raise  # not cancelled, or cancelled for a reason the caller names
+                if not codes <= _TRANSIENT:
                     raise
+                if codes != {"TransactionConflict"}:  # throttled: nothing was refused
+                    raise Unavailable("dynamodb", ", ".join(sorted(codes))) from exc
+                if attempt == _CONFLICT_RETRIES:
+                    raise Unavailable("dynamodb", "conflicts went on") from exc
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter
 
     def _transact(self, tx: Transaction) -> None:
@@ -66,6 +76,9 @@ class Writer(CommentReads):
             tx.add("duplicate", "Delete", Key=dup)
         if current.status == "approved" and not current.removed:
             tx.count(current, -1)
-        tx.tally(current.status, None)
+        elif current.status == "approved":
+            tx.touch(current.post)  # a placeholder leaves the page: its thread changes
+        if not current.removed:  # a placeholder left the per-status counts when made
+            tx.tally(current.status, None)
         self._transact(tx)
         return True

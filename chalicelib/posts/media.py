@@ -7,6 +7,7 @@ without ever decoding an image (its bundle has no Pillow).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 import re
@@ -128,9 +129,10 @@ class MediaCatalog:
         """This catalog with `newer`'s entries in place of its own."""
         return MediaCatalog([*self.images.values(), *newer.images.values()])
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
-        """Changes whenever any image's key changes: rendered posts depend on it."""
+        """Changes whenever any image's key changes: rendered posts depend on it (computed
+        once: a catalog never changes, and every post view asks)."""
         text = "|".join(f"{p}={i.key}" for p, i in sorted(self.images.items()))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

@@ -36,24 +36,22 @@ def _chosen(fields: dict[str, list[str]]) -> tuple[str, list[str]]:
     return s.first(fields, "bulk_action"), fields.get("ids", [])[:MAX_BULK]
 
 
-def _apply(action: str, comment_id: str) -> bool:
+def _apply(acting: moderation.Session, action: str, comment_id: str) -> bool:
     """One action on one comment; False if it could not be done (gone, changed meanwhile,
     or not deletable from its list)."""
-    store, posts, edge = deps.comments(), deps.posts(), deps.edge()
     try:
         if action == "delete":
-            found = store.get(comment_id)
-            return (
-                found is not None
-                and found.status in FOREVER_FROM
-                and moderation.delete(store, posts, edge, comment_id)
-            )
+            found = acting.comments.get(comment_id)
+            return found is not None and found.status in FOREVER_FROM and acting.delete(comment_id)
         by = moderation_now("screen")
-        return (
-            moderation.set_status(store, posts, edge, comment_id, ACTIONS[action], by) is not None
-        )
+        return acting.set_status(comment_id, ACTIONS[action], by) is not None
     except ConcurrentChange:
         return False
+
+
+def _session() -> moderation.Session:
+    """Actions whose pages are invalidated once, after the last of them."""
+    return moderation.Session(deps.comments(), deps.posts(), deps.edge(), each=False)
 
 
 @bp.route("/admin/comments", methods=["POST"], content_types=[s.FORM])
@@ -68,12 +66,16 @@ def moderate(session: s.Session) -> Response:
     action, ids = _chosen(fields)
     if action not in ACTIONS and action != "delete":
         return s.redirect(request, "/admin?" + view.params())
-    done = sum(1 for i in ids if is_comment_id(i) and _apply(action, i))
+    acting = _session()
+    done = sum(1 for i in ids if is_comment_id(i) and _apply(acting, action, i))
+    acting.done()
     return s.redirect(request, "/admin?" + view.params(done=action, n=str(done)))
 
 
 def _editable(comment_id: str) -> Comment | None:
-    return deps.comments().get(comment_id) if is_comment_id(comment_id) else None
+    """A comment a moderator may edit: not a placeholder left by an erasure."""
+    found = deps.comments().get(comment_id) if is_comment_id(comment_id) else None
+    return None if found is None or found.removed else found
 
 
 def _gone() -> Response:
@@ -111,7 +113,9 @@ def edit(session: s.Session, comment_id: str) -> Response:
     if not errors:
         try:
             at = moderation_now("screen").at
-            deps.comments().edit(comment.id, Edit(sub.author, sub.url, sub.body), at)
+            acting = _session()
+            acting.edit(comment.id, Edit(sub.author, sub.url, sub.body), at)
+            acting.done()
         except ConcurrentChange:
             errors = {"body": "The comment changed meanwhile: reload and edit it again."}
     if errors:

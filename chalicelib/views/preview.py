@@ -11,7 +11,7 @@ from chalice import Response
 from chalicelib import deps
 from chalicelib.posts.model import SLUG_RE
 from chalicelib.rendering import HTML, PRIVATE, conditional
-from chalicelib.signing import InvalidToken
+from chalicelib.signing import ExpiredToken, InvalidToken
 from chalicelib.views.post_page import Reader, gather, render_post_page, with_token
 from chalicelib.views.web import Blueprint, error_page, links_for, now, today
 
@@ -27,11 +27,10 @@ def preview(token: str) -> Response:
     site = stores.site()
     try:
         slug = stores.signing.read_preview_token(token)
-    except InvalidToken as exc:
-        message = "This preview link has expired: ask its author for a new one."
-        if "expired" not in str(exc):
-            message = "This preview link is not valid."
-        return _refused(message)
+    except ExpiredToken:
+        return _refused("This preview link has expired: ask its author for a new one.")
+    except InvalidToken:
+        return _refused("This preview link is not valid.")
     post = stores.posts.preview(slug) if SLUG_RE.match(slug) else None
     if post is None:
         return _refused("This post is no longer there to preview.")

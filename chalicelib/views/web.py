@@ -59,7 +59,7 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _through_edge(request: Request) -> bool:
+def through_edge(request: Request) -> bool:
     """The request came through the stage's CloudFront distribution (which has one)."""
     secret = settings.current().origin_secret
     return bool(secret) and origin.from_edge(request.headers, secret)
@@ -72,7 +72,7 @@ def base_path(request: Request) -> str:
     API Gateway's requestContext.path is the path the client asked for, stage
     prefix included; the route with its parameters filled in is what the app sees.
     """
-    if _through_edge(request):
+    if through_edge(request):
         return ""
     full = (request.context or {}).get("path") or ""
     route = request.path

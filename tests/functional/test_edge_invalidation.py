@@ -185,3 +185,23 @@ def test_a_wide_change_is_one_wildcard(posts: int, expected: bool) -> None:
     paths = paths_for([meta(f"p{i}") for i in range(posts)])
     assert (paths == ["/*"]) is expected
     assert len(paths) <= 60
+
+
+def test_a_bulk_approval_and_an_edit_from_the_screen_invalidate_once_each(client) -> None:
+    from tests.functional.screen_helpers import csrf_of, post, screen, sign_in
+    from tests.functional.test_moderation_screen import add
+
+    distribution = deployed_edge()
+    ids = [add(body=f"Worth reading {i}", ip=f"192.0.2.{i}").id for i in range(3)]
+    cookie = sign_in(client)
+    csrf = csrf_of(screen(client, cookie).body)
+    chosen = [("ids", i) for i in ids]
+    approved = post(
+        client, "/admin/comments", cookie, [("csrf", csrf), ("bulk_action", "approve"), *chosen]
+    )
+    assert approved.status_code == 303
+    assert len(invalidations(distribution)) == 1  # three comments, one request
+    edit = [("csrf", csrf), ("author", "Renamed"), ("url", ""), ("body", "Edited text.")]
+    assert post(client, f"/admin/comments/{ids[0]}/edit", cookie, edit).status_code == 303
+    assert len(invalidations(distribution)) == 2
+    assert f"/posts/{SLUG}*" in invalidations(distribution)[-1]

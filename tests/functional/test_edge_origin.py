@@ -58,3 +58,20 @@ def test_the_flood_guard_keys_on_the_viewer_address_only_with_the_proof(
     assert from_viewer("192.0.2.10", "First reader again.").status_code == 429
     # A forged viewer address without the secret never reaches the app.
     assert from_viewer("198.51.100.1", "Forged.", proof=False).status_code == 403
+
+
+def test_a_trailing_slash_behind_the_distribution_redirects_without_the_stage(
+    client, behind_edge
+) -> None:
+    from app import app
+
+    response = Lambda(app, stage_prefix="/api").get(f"/posts/{SLUG}/", headers=EDGE)
+    assert response["statusCode"] == 301
+    assert response["headers"]["Location"] == f"/posts/{SLUG}"
+
+
+@pytest.mark.parametrize("path", ["//evil.example/", "//evil.example/x/", f"//posts/{SLUG}/"])
+def test_a_trailing_slash_never_redirects_to_another_site(client, path) -> None:
+    response = client.http.get(path)
+    assert response.status_code < 500
+    assert not response.headers.get("Location", "").startswith("//")

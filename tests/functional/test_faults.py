@@ -152,3 +152,31 @@ def test_a_hung_dynamodb_gives_up_within_the_budget_and_the_post_still_shows(
     assert soup(page.body).select_one(".comments-unavailable") is not None
     # Two attempts of a 2 s read and at most 1 s of backoff: far inside Lambda's 15 s.
     assert waited < 10, waited
+
+
+def _cancelled_by(reason: str):
+    from botocore.exceptions import ClientError
+
+    def transact(**kwargs):
+        reasons = [{"Code": reason}] + [{"Code": "None"}] * (len(kwargs["TransactItems"]) - 1)
+        raise ClientError(
+            {
+                "Error": {"Code": "TransactionCanceledException", "Message": reason},
+                "CancellationReasons": reasons,
+            },
+            "TransactWriteItems",
+        )
+
+    return transact
+
+
+@pytest.mark.parametrize("reason", ["ThrottlingError", "TransactionConflict"])
+def test_a_transaction_cancelled_for_load_is_a_503_not_a_refusal(
+    client, clock, monkeypatch, reason
+) -> None:
+    monkeypatch.setattr("chalicelib.comments.writer.time.sleep", lambda seconds: None)
+    monkeypatch.setattr(deps.client("dynamodb"), "transact_write_items", _cancelled_by(reason))
+    response = post_api(client, body="Sent while DynamoDB is busy.")
+    assert response.status_code == 503
+    assert json_body(response)["error"]["code"] == "unavailable"
+    assert int(response.headers["Retry-After"]) > 0
