@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 IS_PYTHON_VERSION := import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYTHON_VERSION)")
 
 .DEFAULT_GOAL := help
-.PHONY: fuzz help venv venv-run wheelhouse package deploy run test test-fast check lint typecheck bench cli chromium axe clean
+.PHONY: fuzz help venv venv-run wheelhouse package deployer deploy run test test-fast check lint typecheck bench cli chromium axe clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' -e 's/\$$(PORT)/$(PORT)/g' \
@@ -102,6 +102,9 @@ cli: venv-run  ## the authoring and moderation CLI: make cli ARGS="publish conte
 
 package: venv-run wheelhouse  ## build every deployable artifact offline: make package STAGE=prod
 	$(PY) -m tools.infra package --stage $(STAGE)
+
+deployer: venv-run  ## once per stage, as an administrator: the deployer's policy and CloudFormation's role
+	$(PY) -m tools.deployer --stage $(STAGE)
 
 deploy: package  ## deploy a stage to the AWS account of your credentials: make deploy STAGE=prod
 	$(PY) -m tools.deploy --stage $(STAGE)

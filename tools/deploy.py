@@ -2,7 +2,8 @@
 
 1. an artifacts bucket (lambdapress-artifacts-<account>-<region>, private, encrypted)
    receives the bundle and the template;
-2. a CloudFormation change set creates or updates the stack lambdapress-<stage>;
+2. a CloudFormation change set creates or updates the stack lambdapress-<stage> as the
+   service role that `make deployer` made (the caller needs .chalice/deployer-policy.json);
 3. the stack's outputs are printed: the site's URL, the bucket, the table.
 
 Secrets come from the environment, never from files: BLOG_ADMIN_TOKEN and
@@ -60,6 +61,11 @@ def stack_name(stage: str) -> str:
 
 def artifacts_bucket(account: str, region: str) -> str:
     return f"lambdapress-artifacts-{account}-{region}"
+
+
+def service_role_arn(partition: str, account: str, stage: str) -> str:
+    """CloudFormation's role for the stage's stack, made by `make deployer` (tools/deployer.py)."""
+    return f"arn:{partition}:iam::{account}:role/lambdapress-deployer/lambdapress-deployer-{stage}"
 
 
 def with_code_location(template: dict[str, Any], bucket: str, key: str) -> dict[str, Any]:
@@ -165,7 +171,8 @@ def deploy(stage: str, session: Any, env: dict[str, str]) -> dict[str, str]:
     build = BUILD / stage
     if not (build / "sam.json").exists():
         raise DeployError(f"{build}/sam.json is missing: run make package STAGE={stage}")
-    account = session.client("sts").get_caller_identity()["Account"]
+    identity = session.client("sts").get_caller_identity()
+    account, partition = identity["Account"], identity["Arn"].split(":")[1]
     region = session.region_name
     if not region:
         raise DeployError("no AWS region: set AWS_REGION (or a region in your profile)")
@@ -182,15 +189,23 @@ def deploy(stage: str, session: Any, env: dict[str, str]) -> dict[str, str]:
     except ClientError:
         exists, previous = False, set()
     change_set = f"deploy-{int(time.time())}"
-    cfn.create_change_set(
-        StackName=name,
-        ChangeSetName=change_set,
-        ChangeSetType="UPDATE" if exists else "CREATE",
-        TemplateURL=template_url,
-        Parameters=parameters(env, exists, previous),
-        Capabilities=CAPABILITIES,
-        Tags=[{"Key": "app", "Value": "lambdapress"}, {"Key": "stage", "Value": stage}],
-    )
+    role = service_role_arn(partition, account, stage)
+    try:
+        cfn.create_change_set(
+            StackName=name,
+            ChangeSetName=change_set,
+            ChangeSetType="UPDATE" if exists else "CREATE",
+            TemplateURL=template_url,
+            Parameters=parameters(env, exists, previous),
+            Capabilities=CAPABILITIES,
+            RoleARN=role,
+            Tags=[{"Key": "app", "Value": "lambdapress"}, {"Key": "stage", "Value": stage}],
+        )
+    except ClientError as exc:
+        if role in str(exc) or "iam:PassRole" in str(exc):
+            message = f"{exc}; an administrator creates the role once: make deployer STAGE={stage}"
+            raise DeployError(message) from None
+        raise
     try:
         cfn.get_waiter("change_set_create_complete").wait(
             StackName=name, ChangeSetName=change_set, WaiterConfig={"Delay": 5}

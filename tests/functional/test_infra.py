@@ -16,12 +16,6 @@ from chalicelib.comments.table import STATUS_INDEX, TTL_ATTRIBUTE
 from tools import edge_policies, infra
 
 
-@pytest.fixture(scope="module")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    out = infra.package("prod", out=tmp_path_factory.mktemp("build") / "prod")
-    return json.loads((out / "sam.json").read_text()), out
-
-
 def test_cfn_lint_accepts_the_template(prod) -> None:
     _, out = prod
     lint = Path(sys.executable).parent / "cfn-lint"
