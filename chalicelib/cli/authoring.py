@@ -157,6 +157,14 @@ def cmd_status(args: argparse.Namespace) -> None:
     out(f"{len(pending)} comment(s) awaiting moderation.")
 
 
+def cmd_upgrade(args: argparse.Namespace) -> None:
+    from chalicelib.comments.upgrade import upgrade
+
+    report = upgrade(deps.client("dynamodb"), settings.current().table)
+    counts = ", ".join(f"{n} {s}" for s, n in (report.counted or {}).items())
+    out(f"moved {report.moved} held comment(s) out of their posts' pages; counted {counts}.")
+
+
 def cmd_create_resources(args: argparse.Namespace) -> None:
     made = create_resources()
     out("created " + ", ".join(made) if made else "bucket and table already exist")
@@ -200,6 +208,12 @@ def add_parsers(sub: Any) -> None:
 
     st = sub.add_parser("status", help="what is published and what awaits moderation")
     st.set_defaults(func=cmd_status)
+
+    up = sub.add_parser(
+        "upgrade",
+        help="bring a comment table from an earlier version to today's layout (idempotent)",
+    )
+    up.set_defaults(func=cmd_upgrade)
 
     res = sub.add_parser("create-resources", help="create the bucket and table (local stack)")
     res.set_defaults(func=cmd_create_resources)

@@ -1,0 +1,75 @@
+"""Bring a comment table written by an earlier lambdapress up to today's layout.
+
+Earlier versions kept every comment in its post's partition and filtered the page's Query
+by status; today held comments (pending, spam, trash) live apart (`HELD#<slug>`), so the
+page reads approved ones only, and one item counts the comments of each status. This moves
+each held comment with its pointer in one transaction, then recounts. It is idempotent:
+run it again and nothing moves. `make deploy` runs it before a new version goes live.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.comments import table as t
+from chalicelib.comments.model import STATUSES, Comment
+from chalicelib.comments.transaction import Transaction
+
+
+@dataclass
+class Upgrade:
+    moved: int = 0
+    counted: dict[str, int] | None = None
+
+
+def _comments(client: Any, table: str) -> list[Comment]:
+    """Every comment item of the table (a Scan: an operator's command, never a request's)."""
+    found: list[Comment] = []
+    for page in client.get_paginator("scan").paginate(TableName=table):
+        found.extend(t.comment_from_item(i) for i in page.get("Items", []) if t.is_comment(i))
+    return found
+
+
+def _misplaced(client: Any, table: str, comment: Comment) -> bool:
+    """A held comment still in its post's partition."""
+    if comment.status == "approved":
+        return False
+    old = t.key(t.post_pk(comment.post), t.sort_key(comment.path))
+    return "Item" in client.get_item(TableName=table, Key=old, ConsistentRead=True)
+
+
+def _move(client: Any, table: str, comment: Comment) -> None:
+    tx = Transaction(table)
+    tx.add(
+        "comment",
+        "Delete",
+        Key=t.key(t.post_pk(comment.post), t.sort_key(comment.path)),
+        ConditionExpression="#s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": comment.status}},
+    )
+    tx.put_new("held", t.comment_item(comment))
+    tx.add(
+        "pointer",
+        "Update",
+        Key=t.pointer_key(comment.id),
+        UpdateExpression="SET pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": t.held_pk(comment.post)}},
+    )
+    client.transact_write_items(TransactItems=tx.items)
+
+
+def upgrade(client: Any, table: str) -> Upgrade:
+    """Move held comments out of their posts' partitions and recount the statuses."""
+    report = Upgrade()
+    comments = _comments(client, table)
+    for comment in comments:
+        if _misplaced(client, table, comment):
+            _move(client, table, comment)
+            report.moved += 1
+    counts = Counter(c.status for c in comments if not c.removed)
+    report.counted = {status: counts.get(status, 0) for status in STATUSES}
+    client.put_item(TableName=table, Item={**t.status_counts_key(), **t.item(report.counted)})
+    return report

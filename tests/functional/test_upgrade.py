@@ -1,0 +1,60 @@
+"""A comment table written by an earlier version (held comments beside approved ones in the
+post's partition, no per-status counts) is brought to today's layout without losing one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chalicelib import cli, deps
+from chalicelib.comments import table as t
+from chalicelib.comments.model import make_comment
+from tests.functional.comment_helpers import SLUG, heading
+from tests.support import soup
+
+TABLE = "lambdapress-test"
+
+
+def _old_style(n: int, status: str) -> str:
+    """A comment as an earlier version stored it: in POST#<slug> whatever its status."""
+    cid = f"{1_800_000_000_000 + n:012x}{n:08x}"
+    comment = make_comment(
+        id=cid,
+        post=SLUG,
+        path=cid,
+        parent_id=None,
+        author=f"Reader {n}",
+        email=f"r{n}@example.org",
+        url="",
+        body=f"An older comment, {status}.",
+        status=status,
+        created=dt.datetime.fromtimestamp(1_800_000_000 + n, dt.UTC),
+    )
+    ddb = deps.client("dynamodb")
+    item = {**t.comment_item(comment), **t.key(t.post_pk(SLUG), t.sort_key(cid))}
+    ddb.put_item(TableName=TABLE, Item=item)
+    ddb.put_item(
+        TableName=TABLE,
+        Item={**t.pointer_key(cid), **t.item({"post": SLUG, "sk": t.sort_key(cid)})},
+    )
+    return cid
+
+
+def test_upgrade_moves_held_comments_apart_and_recounts(client, capsys) -> None:
+    approved = _old_style(1, "approved")
+    held = {status: _old_style(n, status) for n, status in ((2, "pending"), (3, "spam"))}
+    deps.client("dynamodb").put_item(
+        TableName=TABLE, Item={**t.count_key(SLUG), **t.item({"approved": 1})}
+    )
+    assert cli.main(["upgrade"]) == 0
+    assert "moved 2 held comment(s)" in capsys.readouterr().out
+    page = soup(client.http.get(f"/posts/{SLUG}").body)
+    assert [li["id"] for li in page.select("li.comment")] == [f"comment-{approved}"]
+    assert heading(client.http.get(f"/posts/{SLUG}").body).startswith("One comment")
+    store = deps.comments()
+    assert store.status_counts() == {"approved": 1, "pending": 1, "spam": 1, "trash": 0}
+    # Moderation works on the moved comments, and nothing was lost.
+    assert store.set_status(held["pending"], "approved").status == "approved"
+    assert store.approved_count(SLUG) == 2
+    assert store.get(held["spam"]).status == "spam"
+    assert cli.main(["upgrade"]) == 0  # again: nothing moves
+    assert "moved 0 held comment(s)" in capsys.readouterr().out
