@@ -135,7 +135,7 @@ class FakeCommentStore:
         return True
 
     def erase_email(self, email_hash: str, track: object = None) -> int:
-        found = self.by_email(email_hash)
+        found = sorted(self.by_email(email_hash), key=lambda c: c.depth, reverse=True)
         for comment in found:
             below = comment.path + "/"
             if any(

@@ -19,7 +19,9 @@ class Privacy(Writer):
 
         A comment with replies is emptied instead of deleted (see `remove`), so its replies
         stay in their thread under "Comment removed"; any other is deleted."""
-        comments = self.by_email(email_hash)
+        # Deepest first: a reply of the same email is gone before its parent is looked at,
+        # so a parent whose only replies were theirs is deleted, not left empty.
+        comments = sorted(self.by_email(email_hash), key=lambda c: c.depth, reverse=True)
         for comment in track(comments, "erasing") if track else comments:
             if self.has_replies(comment):
                 self.remove(comment)
@@ -29,17 +31,18 @@ class Privacy(Writer):
         return len(comments)
 
     def has_replies(self, comment: Comment) -> bool:
-        """Whether any comment (of any status) sits under this one in its thread."""
-        resp = self.client.query(
-            TableName=self.table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :below)",
-            ExpressionAttributeValues={
-                ":pk": {"S": t.post_pk(comment.post)},
-                ":below": {"S": t.sort_key(comment.path + "/")},
-            },
-            Limit=1,
-        )
-        return bool(resp.get("Items"))
+        """Whether any comment (of any status: held ones live apart) sits under this one."""
+        below = t.sort_key(comment.path + "/")
+        for pk in (t.post_pk(comment.post), t.held_pk(comment.post)):
+            resp = self.client.query(
+                TableName=self.table,
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :below)",
+                ExpressionAttributeValues={":pk": {"S": pk}, ":below": {"S": below}},
+                Limit=1,
+            )
+            if resp.get("Items"):
+                return True
+        return False
 
     def remove(self, comment: Comment) -> None:
         """Replace a comment by a placeholder with no personal data, in place, in one

@@ -212,3 +212,13 @@ def test_erasing_a_parent_leaves_a_removed_placeholder_that_keeps_its_replies_th
     assert store.set_status(parent.id, "trash") is None  # nothing left to moderate
     assert store.delete(reply.id)
     assert store.approved_count("a-post") == 0
+
+
+def test_erasing_an_email_with_its_own_replies_leaves_no_empty_placeholder(store) -> None:
+    parent = comment(1, email="gone@example.org", email_hash="gone")
+    own_reply = comment(2, parent=parent, email="gone@example.org", email_hash="gone")
+    for c in (parent, own_reply):
+        store.import_comment(c)
+    assert store.erase_email("gone") == 2
+    assert store.approved_page("a-post", 50).comments == []
+    assert store.get(parent.id) is None and store.get(own_reply.id) is None
