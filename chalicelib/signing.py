@@ -15,6 +15,11 @@ SESSION_SECONDS = 12 * 3600
 REVIEW_SECONDS = 7 * 86400
 
 
+def digest(*parts: str) -> str:
+    """A plain SHA-256 of text parts (no key): for identities that reveal nothing secret."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
 class InvalidToken(ValueError):
     """A token was forged, tampered with, or is for another purpose."""
 

@@ -12,7 +12,6 @@ fails: a retried batch never sends an email twice. A failure is reported per rec
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from chalicelib.comments.model import Comment
 from chalicelib.comments.store import CommentStore
 from chalicelib.comments.table import stream_change
 from chalicelib.posts.site import SiteConfig
-from chalicelib.signing import Signing
+from chalicelib.signing import Signing, digest
 
 log = logging.getLogger(__name__)
 SENT_KEPT_SECONDS = 7 * 86400  # longer than a stream record lives (24 h), so longer than retries
@@ -64,7 +63,7 @@ class Outgoing:
 
 
 def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:40]
+    return digest(*parts)[:40]
 
 
 def _post_url(site: SiteConfig, slug: str, comment_id: str | None = None) -> str:

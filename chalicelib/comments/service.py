@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
 from chalicelib.comments.errors import CommentsClosed, InvalidComment
@@ -12,7 +11,7 @@ from chalicelib.comments.rules import FormSignals, Submission, check_form_age, c
 from chalicelib.comments.store import CommentStore, Guards
 from chalicelib.posts.model import PostMeta
 from chalicelib.posts.site import SiteConfig
-from chalicelib.signing import Signing
+from chalicelib.signing import Signing, digest
 
 
 @dataclass(frozen=True)
@@ -42,18 +41,14 @@ def comment_on(store: CommentStore, slug: str, comment_id: str, status: str) -> 
     return comment
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
-
-
 def _idempotency_digest(slug: str, ctx: Context, fingerprint: str) -> str | None:
     if ctx.idempotency_key:
         # A reused key with other content must be refused, so the key alone is the identity.
-        return _digest(slug, "api", ctx.idempotency_key)
+        return digest(slug, "api", ctx.idempotency_key)
     if ctx.form_nonce:
         # A cached page hands one nonce to many readers: only the same nonce *and* the
         # same content is a resubmission (double click, refresh, retry).
-        return _digest(slug, "form", ctx.form_nonce, fingerprint)
+        return digest(slug, "form", ctx.form_nonce, fingerprint)
     return None
 
 
@@ -93,11 +88,11 @@ def submit(
         store, post.slug, comment_id, sub.parent_id, policy.thread_depth
     )
     email_hash = signing.email_hash(sub.email)
-    fingerprint = _digest(
+    fingerprint = digest(
         post.slug, sub.author, sub.email.lower(), sub.url, sub.body, sub.parent_id or ""
     )
     guards = Guards(
-        duplicate_digest=_digest(sub.email.lower(), " ".join(sub.body.split())),
+        duplicate_digest=digest(sub.email.lower(), " ".join(sub.body.split())),
         client_hash=signing.keyed_hash("client", ctx.client_ip),
         flood_seconds=policy.flood_seconds,
         idempotency_digest=_idempotency_digest(post.slug, ctx, fingerprint),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
@@ -11,11 +10,12 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import deps, settings
+from chalicelib import deps
 from chalicelib.comments import moderation
 from chalicelib.comments.errors import ConcurrentChange
 from chalicelib.comments.model import STATUSES, Position, moderation_now
 from chalicelib.signing import InvalidToken
+from chalicelib.views.admin_session import token_matches
 from chalicelib.views.web import (
     JSON,
     Blueprint,
@@ -30,19 +30,17 @@ bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
 
 
-def authorised(header: str, token: str) -> bool:
-    """Bearer token check in constant time; an unset token authorises nobody."""
+def authorised(header: str) -> bool:
+    """A bearer token that is the admin token (compared in constant time)."""
     scheme, _, value = header.partition(" ")
-    if not token or scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(value.strip().encode("utf-8"), token.encode("utf-8"))
+    return scheme.lower() == "bearer" and token_matches(value.strip())
 
 
 def admin_only(view: Callable[..., Response]) -> Callable[..., Response]:
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Response:
         header = bp.current_request.headers.get("authorization", "")
-        if not authorised(header, settings.current().admin_token):
+        if not authorised(header):
             return api_error(
                 401,
                 "unauthorized",

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import wraps
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs
 
 from chalice import Response
 from chalice.app import Request
@@ -17,7 +16,7 @@ from chalice.app import Request
 from chalicelib import deps, settings
 from chalicelib.rendering import HTML, render, security_headers
 from chalicelib.signing import SESSION_SECONDS, InvalidToken
-from chalicelib.views.web import Links, links_for
+from chalicelib.views.web import Links, links_for, parse_form
 
 COOKIE = "lambdapress_admin"
 FORM = "application/x-www-form-urlencoded"
@@ -110,14 +109,7 @@ def current_session(request: Request) -> Session | None:
 
 def form_fields(request: Request) -> dict[str, list[str]] | None:
     """A urlencoded body's fields, every value of each; None when it is too large."""
-    raw = request.raw_body or b""
-    if len(raw) > MAX_FORM_BYTES:
-        return None
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    try:
-        return parse_qs(text, keep_blank_values=True, max_num_fields=1000)
-    except ValueError:  # more fields than any form of the screen has
-        return None
+    return parse_form(request, MAX_FORM_BYTES, 1000)
 
 
 def first(fields: dict[str, list[str]], name: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from chalice import Response
 
 from chalicelib import deps
@@ -26,10 +24,21 @@ from chalicelib.views.post_page import (
     with_token,
 )
 from chalicelib.views.site import READ
-from chalicelib.views.web import Blueprint, client_ip, links_for, not_found_page, now, query, today
+from chalicelib.views.web import (
+    Blueprint,
+    client_ip,
+    error_page,
+    links_for,
+    not_found_page,
+    now,
+    parse_form,
+    query,
+    today,
+)
 
 bp = Blueprint(__name__)
 
+_TOO_LARGE = "This form sent more than a comment can hold."
 _NOT_SAVED = (
     "Your comment could not be saved just now. "
     "It is kept below: please send it again in a few seconds."
@@ -94,11 +103,11 @@ def post_page(slug: str) -> Response:
     return _page_response(stores, post, reader)
 
 
-def _form_fields() -> dict[str, str]:
-    raw = bp.current_request.raw_body or b""
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    parsed = parse_qs(text, keep_blank_values=True)
-    return {name: values[0] for name, values in parsed.items() if values}
+def _form_fields() -> dict[str, str] | None:
+    """The form's fields, the first value of each; None when the body is no form of ours."""
+    # API Gateway's own limit, so what a reader typed is never turned away for size here.
+    parsed = parse_form(bp.current_request, 10 * 1024 * 1024, 100)
+    return None if parsed is None else {name: values[0] for name, values in parsed.items()}
 
 
 def _again(
@@ -120,6 +129,8 @@ def post_comment_form(slug: str) -> Response:
     if post is None:
         return _no_post(stores)
     fields = _form_fields()
+    if fields is None:
+        return error_page(bp.current_request, stores.site(), 413, "Too large", _TOO_LARGE)
     typed = {name: fields.get(name, "") for name in _FORM_FIELDS}
     sub, errors = validate({**typed, **{api: typed[name] for api, name in _TO_FORM.items()}})
     form = FormState(values={name: value[: _ECHO[name]] for name, value in typed.items()})

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import chalice
 from chalice import Response
@@ -107,6 +108,19 @@ def whole_number(raw: str, low: int, high: int) -> int | None:
         return None
     number = int(raw)
     return number if low <= number <= high else None
+
+
+def parse_form(request: Request, max_bytes: int, max_fields: int) -> dict[str, list[str]] | None:
+    """A urlencoded body's fields, every value of each; None when it is larger or has more
+    fields than the form it answers could send."""
+    raw = request.raw_body or b""
+    if len(raw) > max_bytes:
+        return None
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    try:
+        return parse_qs(text, keep_blank_values=True, max_num_fields=max_fields)
+    except ValueError:
+        return None
 
 
 def json_object(request: Request) -> dict[str, Any] | None:
