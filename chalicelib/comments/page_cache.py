@@ -24,16 +24,28 @@ class _Cached:
     page: CommentPage
     version: int
     checked_at: float
+    size: int = 0  # about how many bytes of text the page holds
+
+
+def _size(page: CommentPage) -> int:
+    return sum(len(c.body) + len(c.html) + 200 for c in page.comments)
 
 
 class PageCache:
-    """At most `size` pages, least recently used first out."""
+    """At most `size` pages and about `budget` bytes of their text (comments may be 64 KB
+    each), least recently used first out."""
 
     def __init__(
-        self, ttl: float = 0.0, size: int = 256, clock: Callable[[], float] = time.monotonic
+        self,
+        ttl: float = 0.0,
+        size: int = 256,
+        clock: Callable[[], float] = time.monotonic,
+        budget: int = 32 * 1024 * 1024,
     ) -> None:
         self._ttl = ttl
         self._size = size
+        self._budget = budget
+        self._held = 0
         self._clock = clock
         self._pages: OrderedDict[Hashable, _Cached] = OrderedDict()
         self._lock = threading.Lock()
@@ -57,15 +69,23 @@ class PageCache:
                     self._pages.move_to_end(key)
                 return cached.page
         page, current = load()
+        entry = _Cached(page, current, now, _size(page))
         with self._lock:
-            self._pages[key] = _Cached(page, current, now)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self._size:
-                self._pages.popitem(last=False)
+            self._drop(key)
+            self._pages[key] = entry
+            self._held += entry.size
+            while len(self._pages) > self._size or self._held > self._budget:
+                self._drop(next(iter(self._pages)))
         return page
+
+    def _drop(self, key: Hashable) -> None:
+        """Forget one page (the caller holds the lock)."""
+        gone = self._pages.pop(key, None)
+        if gone is not None:
+            self._held -= gone.size
 
     def forget(self, slug: str) -> None:
         """Drop a post's pages: this container just changed its thread."""
         with self._lock:
             for key in [k for k in self._pages if getattr(k, "slug", None) == slug]:
-                del self._pages[key]
+                self._drop(key)
