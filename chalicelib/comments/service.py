@@ -68,6 +68,23 @@ def _position(
     return siblings + comment_id, parent.parent_id, parent
 
 
+def _guards(
+    signing: Signing, slug: str, sub: Submission, ctx: Context, flood_seconds: int
+) -> Guards:
+    """What the submission's write must not collide with: a retry of it, the same text
+    from the same email, the client's last comment."""
+    fingerprint = digest(
+        slug, sub.author, sub.email.lower(), sub.url, sub.body, sub.parent_id or ""
+    )
+    return Guards(
+        duplicate_digest=digest(sub.email.lower(), " ".join(sub.body.split())),
+        client_hash=signing.keyed_hash("client", ctx.client_ip),
+        flood_seconds=flood_seconds,
+        idempotency_digest=_idempotency_digest(slug, ctx, fingerprint),
+        request_fingerprint=fingerprint,
+    )
+
+
 def submit(
     store: CommentStore,
     signing: Signing,
@@ -88,16 +105,7 @@ def submit(
         store, post.slug, comment_id, sub.parent_id, policy.thread_depth
     )
     email_hash = signing.email_hash(sub.email)
-    fingerprint = digest(
-        post.slug, sub.author, sub.email.lower(), sub.url, sub.body, sub.parent_id or ""
-    )
-    guards = Guards(
-        duplicate_digest=digest(sub.email.lower(), " ".join(sub.body.split())),
-        client_hash=signing.keyed_hash("client", ctx.client_ip),
-        flood_seconds=policy.flood_seconds,
-        idempotency_digest=_idempotency_digest(post.slug, ctx, fingerprint),
-        request_fingerprint=fingerprint,
-    )
+    guards = _guards(signing, post.slug, sub, ctx, policy.flood_seconds)
     # The cheap guards first: a retry, a flood or a duplicate is answered before any
     # Markdown is rendered.
     stored = store.settled(post.slug, guards, ctx.now)
