@@ -73,11 +73,10 @@ def _guards(
 ) -> Guards:
     """What the submission's write must not collide with: a retry of it, the same text
     from the same email, the client's last comment."""
-    fingerprint = digest(
-        slug, sub.author, sub.email.lower(), sub.url, sub.body, sub.parent_id or ""
-    )
+    email = sub.email.lower()
+    fingerprint = digest(slug, sub.author, email, sub.url, sub.body, sub.parent_id or "")
     return Guards(
-        duplicate_digest=digest(sub.email.lower(), " ".join(sub.body.split())),
+        duplicate_digest=digest(email, " ".join(sub.body.split())),
         client_hash=signing.keyed_hash("client", ctx.client_ip),
         flood_seconds=flood_seconds,
         idempotency_digest=_idempotency_digest(slug, ctx, fingerprint),
