@@ -213,7 +213,7 @@ class FakeCommentStore:
         return page, page[-1].position if len(listed) > limit else None
 
     def status_counts(self) -> dict[str, int]:
-        listed = [c.status for c in self.comments.values()]
+        listed = [c.status for c in self.comments.values() if not c.removed]
         return {s: listed.count(s) for s in STATUSES}
 
     def reputation(self, email_hash: str) -> int:

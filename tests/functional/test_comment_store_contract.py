@@ -14,7 +14,8 @@ from chalicelib.comments.errors import (
     ParentUnavailable,
     TooFast,
 )
-from chalicelib.comments.model import Comment, make_comment
+from chalicelib.comments.model import Comment, Edit, make_comment
+from chalicelib.comments.queue import ListFilter
 from chalicelib.comments.store import Guards
 from tests.fakes import FakeCommentStore
 
@@ -222,3 +223,38 @@ def test_erasing_an_email_with_its_own_replies_leaves_no_empty_placeholder(store
     assert store.erase_email("gone") == 2
     assert store.approved_page("a-post", 50).comments == []
     assert store.get(parent.id) is None and store.get(own_reply.id) is None
+
+
+def test_the_counts_per_status_follow_every_change(store) -> None:
+    for n, status in ((1, "pending"), (2, "pending"), (3, "approved")):
+        store.import_comment(comment(n, status))
+    store.set_status(comment(1).id, "spam")
+    store.delete(comment(3).id)
+    assert store.status_counts() == {"approved": 0, "pending": 1, "spam": 1, "trash": 0}
+    assert store.reputation("hash-3") == 0
+
+
+def test_moderation_lists_filter_by_post_and_email_and_page_through_all(store) -> None:
+    for n in range(1, 7):
+        post = "a-post" if n % 2 else "b-post"
+        store.import_comment(comment(n, "pending", post=post, email_hash=f"h{n % 3}"))
+    seen, after = [], None
+    while True:
+        page, after = store.moderation_list("pending", 2, after, ListFilter(post="a-post"))
+        seen += [c.id for c in page]
+        if after is None:
+            break
+    assert seen == [comment(n).id for n in (5, 3, 1)]
+    by_email, _ = store.moderation_list("pending", 10, None, ListFilter(email_hash="h0"))
+    assert [c.id for c in by_email] == [comment(n).id for n in (6, 3)]
+
+
+def test_an_edit_re_renders_the_comment_and_keeps_its_place(store) -> None:
+    store.import_comment(comment(1))
+    edited = store.edit(
+        comment(1).id, Edit("New Name", "", "Now *emphatic*."), "2027-01-01T00:00:00Z"
+    )
+    assert edited.html == "<p>Now <em>emphatic</em>.</p>\n"
+    assert (edited.author, edited.status, edited.path) == ("New Name", "approved", comment(1).path)
+    assert store.approved_page("a-post", 50).comments[0].html == edited.html
+    assert store.edit("0" * 20, Edit("x", "", "y"), at) is None
