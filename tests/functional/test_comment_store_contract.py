@@ -251,9 +251,8 @@ def test_moderation_lists_filter_by_post_and_email_and_page_through_all(store) -
 
 def test_an_edit_re_renders_the_comment_and_keeps_its_place(store) -> None:
     store.import_comment(comment(1))
-    edited = store.edit(
-        comment(1).id, Edit("New Name", "", "Now *emphatic*."), "2027-01-01T00:00:00Z"
-    )
+    at = "2027-01-01T00:00:00Z"
+    edited = store.edit(comment(1).id, Edit("New Name", "", "Now *emphatic*."), at)
     assert edited.html == "<p>Now <em>emphatic</em>.</p>\n"
     assert (edited.author, edited.status, edited.path) == ("New Name", "approved", comment(1).path)
     assert store.approved_page("a-post", 50).comments[0].html == edited.html
