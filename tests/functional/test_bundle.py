@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from tests.conftest import CONTENT, ROOT
+from tools import bytecode
 from tools.infra import offline_env
 
 # Runs inside the unzipped bundle, in a fresh interpreter whose path starts there.
@@ -82,6 +83,7 @@ def test_the_packaged_bundle_renders_a_post_page(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert bytecode.add_bytecode(out / "deployment.zip") > 100  # as tools.infra.package does
     bundle = tmp_path / "bundle"
     with zipfile.ZipFile(out / "deployment.zip") as zf:
         names = set(zf.namelist())
@@ -93,6 +95,15 @@ def test_the_packaged_bundle_renders_a_post_page(tmp_path: Path) -> None:
         "chalicelib/openapi.yaml",
     } <= names
     assert not any(n.startswith(("tests/", "content/", "tools/")) for n in names)
+    # Every module of the app (and of its libraries) comes compiled for this runtime.
+    for source in (
+        "app.py",
+        "chalicelib/deps.py",
+        "chalicelib/comments/store.py",
+        "jinja2/runtime.py",
+    ):
+        compiled = bundle / bytecode.pyc_name(source)
+        assert bytecode.is_current(compiled.read_bytes(), (bundle / source).read_bytes()), source
 
     run_env = dict(env)
     for name in list(run_env):
