@@ -55,7 +55,7 @@ class CommentStore(NewComments, Privacy, QueueReads):
             updated = replace(updated, moderated_by=by.by, moderated_at=by.at)
         tx = Transaction(self.table)
         if t.partition(updated) != t.partition(current):
-            self._move(tx, current, updated)
+            tx.move(t.comment_key(current), current.status, updated)
         else:
             sets = {"#s": ("status", status), "GSI1PK": (None, t.status_index(status))}
             if by is not None:
@@ -79,19 +79,6 @@ class CommentStore(NewComments, Privacy, QueueReads):
         tx.tally(current.status, status)
         self._transact(tx)
         return updated
-
-    @staticmethod
-    def _move(tx: Transaction, current: Comment, updated: Comment) -> None:
-        """Into or out of the post's partition: the item moves, and its pointer with it."""
-        tx.if_status("comment", "Delete", current, current.status)
-        tx.put_new("moved", t.comment_item(updated))
-        tx.add(
-            "pointer",
-            "Update",
-            Key=t.pointer_key(current.id),
-            UpdateExpression="SET pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": t.partition(updated)}},
-        )
 
     def edit(self, comment_id: str, change: Edit, at: str) -> Comment | None:
         """Change a comment's name, website and text, re-rendering its HTML; the write holds

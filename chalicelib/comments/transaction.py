@@ -102,6 +102,26 @@ class Transaction:
             **spec,
         )
 
+    def move(self, old_key: dict[str, Any], status: str, moved: Comment) -> None:
+        """A comment leaves `old_key` (while its status is `status`) for the partition its
+        own status gives it, and its pointer follows: one item in, one out, one pointer."""
+        self.add(
+            "comment",
+            "Delete",
+            Key=old_key,
+            ConditionExpression="#s = :old",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":old": {"S": status}},
+        )
+        self.put_new("moved", t.comment_item(moved))
+        self.add(
+            "pointer",
+            "Update",
+            Key=t.pointer_key(moved.id),
+            UpdateExpression="SET pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": t.partition(moved)}},
+        )
+
     def failed(self, exc: ClientError) -> set[str]:
         """The names of the parts whose condition failed."""
         return {

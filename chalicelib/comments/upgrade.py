@@ -36,28 +36,13 @@ def _misplaced(client: Any, table: str, comment: Comment) -> bool:
     """A held comment still in its post's partition."""
     if comment.status == "approved":
         return False
-    old = t.key(t.post_pk(comment.post), t.sort_key(comment.path))
+    old = t.approved_key(comment.post, comment.path)
     return "Item" in client.get_item(TableName=table, Key=old, ConsistentRead=True)
 
 
 def _move(client: Any, table: str, comment: Comment) -> None:
     tx = Transaction(table)
-    tx.add(
-        "comment",
-        "Delete",
-        Key=t.key(t.post_pk(comment.post), t.sort_key(comment.path)),
-        ConditionExpression="#s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": comment.status}},
-    )
-    tx.put_new("held", t.comment_item(comment))
-    tx.add(
-        "pointer",
-        "Update",
-        Key=t.pointer_key(comment.id),
-        UpdateExpression="SET pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": t.held_pk(comment.post)}},
-    )
+    tx.move(t.approved_key(comment.post, comment.path), comment.status, comment)
     client.transact_write_items(TransactItems=tx.items)
 
 

@@ -5,22 +5,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import CONTENT, ROOT
+from tools.live_stack import LiveStack
 
 pytestmark = pytest.mark.e2e
 
@@ -35,12 +28,6 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LiveSite:
@@ -63,74 +50,10 @@ class LiveSite:
 
 @pytest.fixture(scope="module")
 def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
-    port = _free_port()
-    token = "e2e-admin-token-" + str(port)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BLOG_"))}
-    env_file = tmp_path_factory.mktemp("stack") / "env"
-    env.update(
-        {
-            "PORT": str(port),
-            "BLOG_ADMIN_TOKEN": token,
-            "NO_PROXY": "*",
-            "LAMBDAPRESS_ENV_FILE": str(env_file),
-            "BLOG_OUTBOX": str(env_file.parent / "outbox"),
-        }
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tools.run_local"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    ready = False
-    deadline = time.monotonic() + 90
-    assert server.stdout is not None
-    while time.monotonic() < deadline:
-        line = server.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Press Ctrl-C to stop." in line:
-            ready = True
-            break
-    if not ready:
-        server.kill()
-        pytest.fail("make run's stack did not start:\n" + "".join(lines))
-    stack = dict(re.findall(r"^export (\w+)='?([^'\n]*)'?$", env_file.read_text(), re.M))
-    # Faster moderation thresholds for the test: republish the site with them.
-    content = tmp_path_factory.mktemp("content")
-    shutil.copytree(CONTENT, content, dirs_exist_ok=True)
-    site = yaml.safe_load((content / "site.yaml").read_text())
-    site["comments"].update({"flood_seconds": 0, "min_submit_seconds": 1})
-    (content / "site.yaml").write_text(yaml.safe_dump(site))
-    cli_env = {**env, **stack}  # what `source .local/env` gives a shell
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "chalicelib.cli",
-            "publish",
-            str(content),
-            "--site-url",
-            f"http://127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=cli_env,
-        check=True,
-        capture_output=True,
-    )
-    time.sleep(2.5)  # the local stage's cache TTL: the new settings are picked up
-    try:
-        yield LiveSite(f"http://127.0.0.1:{port}", token, cli_env)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    """`make run`'s stack, with faster moderation thresholds for the test."""
+    with LiveStack(tmp_path_factory.mktemp("stack")) as stack:
+        stack.set_comment_policy(flood_seconds=0, min_submit_seconds=1)
+        yield LiveSite(stack.url, stack.token, stack.cli_env)
 
 
 @pytest.fixture(scope="module")

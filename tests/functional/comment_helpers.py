@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from chalicelib.comments.model import Comment, make_comment
 from tests.conftest import ADMIN_TOKEN, Clock
 from tests.support import soup
 
@@ -13,6 +15,23 @@ SLUG = "machine-learning-skin-cancer-photos"
 TITLE = "Can a neural network read a skin lesion as well as a dermatologist?"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}", "content-type": "application/json"}
+
+
+def numbered_comment(n: int, status: str, body: str = "") -> Comment:
+    """Comment number `n` on SLUG, a second apart, as a busy site or an old version left it."""
+    cid = f"{1_800_000_000_000 + n:012x}{n:08x}"
+    return make_comment(
+        id=cid,
+        post=SLUG,
+        path=cid,
+        parent_id=None,
+        author=f"Reader {n}",
+        email=f"r{n}@example.org",
+        url="",
+        body=body or f"Comment {n} with some words.",
+        status=status,
+        created=dt.datetime.fromtimestamp(1_800_000_000 + n, dt.UTC),
+    )
 
 
 def form_token(client: Any, slug: str = SLUG) -> str:

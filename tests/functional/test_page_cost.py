@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from chalicelib import deps
 from chalicelib.comments import table as t
-from chalicelib.comments.model import make_comment
-from tests.functional.comment_helpers import SLUG
+from tests.functional.comment_helpers import SLUG, numbered_comment
 from tests.support import aws_calls, soup
 
 
@@ -15,19 +12,7 @@ def _seed(status: str, count: int, start: int) -> None:
     """Comments written in batches, as an import of a busy site would leave them."""
     items = []
     for n in range(start, start + count):
-        cid = f"{1_800_000_000_000 + n:012x}{n:08x}"
-        comment = make_comment(
-            id=cid,
-            post=SLUG,
-            path=cid,
-            parent_id=None,
-            author=f"Reader {n}",
-            email=f"r{n}@example.org",
-            url="",
-            body=f"Comment {n} with some words.",
-            status=status,
-            created=dt.datetime.fromtimestamp(1_800_000_000 + n, dt.UTC),
-        )
+        comment = numbered_comment(n, status)
         items += [t.comment_item(comment), t.pointer_item(comment)]
     ddb = deps.client("dynamodb")
     for i in range(0, len(items), 25):

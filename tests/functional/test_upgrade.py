@@ -3,12 +3,9 @@ post's partition, no per-status counts) is brought to today's layout without los
 
 from __future__ import annotations
 
-import datetime as dt
-
 from chalicelib import cli, deps
 from chalicelib.comments import table as t
-from chalicelib.comments.model import make_comment
-from tests.functional.comment_helpers import SLUG, heading
+from tests.functional.comment_helpers import SLUG, heading, numbered_comment
 from tests.support import soup
 
 TABLE = "lambdapress-test"
@@ -16,19 +13,8 @@ TABLE = "lambdapress-test"
 
 def _old_style(n: int, status: str) -> str:
     """A comment as an earlier version stored it: in POST#<slug> whatever its status."""
-    cid = f"{1_800_000_000_000 + n:012x}{n:08x}"
-    comment = make_comment(
-        id=cid,
-        post=SLUG,
-        path=cid,
-        parent_id=None,
-        author=f"Reader {n}",
-        email=f"r{n}@example.org",
-        url="",
-        body=f"An older comment, {status}.",
-        status=status,
-        created=dt.datetime.fromtimestamp(1_800_000_000 + n, dt.UTC),
-    )
+    comment = numbered_comment(n, status, f"An older comment, {status}.")
+    cid = comment.id
     ddb = deps.client("dynamodb")
     item = {**t.comment_item(comment), **t.key(t.post_pk(SLUG), t.sort_key(cid))}
     ddb.put_item(TableName=TABLE, Item=item)
