@@ -13,9 +13,9 @@ from chalicelib import settings
 from chalicelib.comments.ledger import Ledger
 from chalicelib.comments.store import CommentStore
 from chalicelib.edge_cache import EdgeCache, Invalidator, NoEdge, parameter_name
-from chalicelib.faults import GuardedClient
+from chalicelib.faults import GuardedClient, Unavailable
 from chalicelib.posts.site import SiteConfig
-from chalicelib.posts.store import PostStore
+from chalicelib.posts.store import NotPublished, PostStore
 from chalicelib.signing import Signing
 
 T = TypeVar("T")
@@ -62,9 +62,18 @@ def comments() -> CommentStore:
     def build() -> CommentStore:
         s = settings.current()
         ddb = GuardedClient(client("dynamodb"), "dynamodb")
-        return CommentStore(ddb, s.table, cache_ttl=s.comments_cache_ttl)
+        return CommentStore(ddb, s.table, cache_ttl=s.comments_cache_ttl, page_size=_page_size)
 
     return _get("comments", build)
+
+
+def _page_size() -> int | None:
+    """The site's comments per page, for the first page stored with each change to a
+    thread; None when site.yaml cannot be read just now (readers then Query the page)."""
+    try:
+        return posts().site().comments.page_size
+    except (NotPublished, Unavailable):
+        return None
 
 
 def edge() -> Invalidator:

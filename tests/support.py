@@ -30,13 +30,22 @@ class Lambda:
         return self.app(event, None)  # type: ignore[no-any-return]
 
 
-@contextmanager
-def aws_calls() -> Iterator[Counter[str]]:
-    """Count every AWS operation made through the app's clients (botocore event hooks)."""
-    calls: Counter[str] = Counter()
+class Calls(Counter[str]):
+    """How many calls of each operation, and what each one sent."""
 
-    def record(model: Any, **kwargs: Any) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+
+@contextmanager
+def aws_calls() -> Iterator[Calls]:
+    """Count every AWS operation made through the app's clients (botocore event hooks)."""
+    calls = Calls()
+
+    def record(model: Any, params: dict[str, Any], **kwargs: Any) -> None:
         calls[f"{model.service_model.service_name}.{model.name}"] += 1
+        calls.sent.append(str(params.get("body", b"")))
 
     clients = [deps.client("s3"), deps.client("dynamodb")]
     for c in clients:

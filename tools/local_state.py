@@ -59,6 +59,19 @@ def reset(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def _portable(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as JSON can hold it: binary attributes (a post's stored first page of
+    comments) in base64."""
+    return {
+        k: {"B": base64.b64encode(v["B"]).decode("ascii")} if "B" in v else v
+        for k, v in item.items()
+    }
+
+
+def _typed(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: {"B": base64.b64decode(v["B"])} if "B" in v else v for k, v in item.items()}
+
+
 class LocalState:
     """Snapshots of one bucket and one table in `folder`."""
 
@@ -86,9 +99,9 @@ class LocalState:
                         "body": base64.b64encode(obj["Body"].read()).decode("ascii"),
                     }
                 )
-        items = []
+        items: list[dict[str, Any]] = []
         for page in dynamodb.get_paginator("scan").paginate(TableName=self.table):
-            items.extend(page.get("Items", []))
+            items.extend(_portable(i) for i in page.get("Items", []))
         return {"version": 1, "objects": objects, "items": items}
 
     def save(self) -> None:
@@ -113,7 +126,7 @@ class LocalState:
             )
         items = data["items"]
         for start in range(0, len(items), 25):
-            batch = [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]
+            batch = [{"PutRequest": {"Item": _typed(i)}} for i in items[start : start + 25]]
             pending: dict[str, Any] = {self.table: batch}
             while pending:
                 pending = dynamodb.batch_write_item(RequestItems=pending).get(

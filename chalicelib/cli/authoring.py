@@ -160,9 +160,10 @@ def cmd_status(args: argparse.Namespace) -> None:
 def cmd_upgrade(args: argparse.Namespace) -> None:
     from chalicelib.comments.upgrade import upgrade
 
-    report = upgrade(deps.client("dynamodb"), settings.current().table)
+    report = upgrade(deps.comments())
     counts = ", ".join(f"{n} {s}" for s, n in (report.counted or {}).items())
     out(f"moved {report.moved} held comment(s) out of their posts' pages; counted {counts}.")
+    out(f"stored the first page of comments of {report.pages} post(s).")
 
 
 def cmd_create_resources(args: argparse.Namespace) -> None:

@@ -69,14 +69,18 @@ class PageCache:
                     self._pages.move_to_end(key)
                 return cached.page
         page, current = load()
-        entry = _Cached(page, current, now, _size(page))
+        self.put(key, page, current)
+        return page
+
+    def put(self, key: Hashable, page: CommentPage, version: int) -> None:
+        """Keep `page` of thread `version` (read, or just written by this container)."""
+        entry = _Cached(page, version, self._clock(), _size(page))
         with self._lock:
             self._drop(key)
             self._pages[key] = entry
             self._held += entry.size
             while len(self._pages) > self._size or self._held > self._budget:
                 self._drop(next(iter(self._pages)))
-        return page
 
     def _drop(self, key: Hashable) -> None:
         """Forget one page (the caller holds the lock)."""

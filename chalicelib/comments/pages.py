@@ -82,6 +82,15 @@ def _collect(
     return counter, found, unfinished
 
 
+def first_comments(
+    client: Any, table: str, slug: str, n: int
+) -> tuple[tuple[int, int], list[Comment], bool]:
+    """The counter's (count, version), the thread's first `n` comments (fewer if it has
+    fewer), and whether the read stopped before the end."""
+    counter, found, unfinished = _collect(client, _query(table, PageQuery(slug, n - 1)), n - 1)
+    return counter or (0, 0), found, unfinished
+
+
 def read_page(
     client: Any, table: str, q: PageQuery, counter: tuple[int, int] | None = None
 ) -> tuple[CommentPage, int]:
@@ -91,10 +100,12 @@ def read_page(
     if q.first:
         counter = read or (0, 0)  # none means nothing was ever approved
     count, version = counter or (0, 0)
-    return _page(q, count, found, unfinished), version
+    return page_of(q, count, found, unfinished), version
 
 
-def _page(q: PageQuery, count: int, found: list[Comment], unfinished: bool) -> CommentPage:
+def page_of(q: PageQuery, count: int, found: list[Comment], unfinished: bool) -> CommentPage:
+    """The page `q` names from the comments read in its direction (one past it if more
+    follow) and whether the read stopped before the end."""
     more = len(found) > q.size or unfinished
     page = found[: q.size]
     if not page:

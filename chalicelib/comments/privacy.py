@@ -74,7 +74,7 @@ class Privacy(Writer):
                 "duplicate", "Delete", Key=t.duplicate_key(comment.post, comment.duplicate_digest)
             )
         if comment.status == "approved" and not comment.removed:
-            tx.count(comment, -1)
+            tx.thread(comment, tombstone, -1)
         if not comment.removed:
             tx.tally(comment.status, None)  # it leaves every moderation list
         self._transact(tx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.comments import first_page
 from chalicelib.comments import table as t
 from chalicelib.comments.model import Comment, CommentPage, is_comment_id
 from chalicelib.comments.page_cache import PageCache
@@ -65,6 +66,10 @@ class CommentReads:
         q = PageQuery(slug, page_size, after, before, at)
 
         def load() -> tuple[CommentPage, int]:
+            if q.first:  # stored as shown by the thread's last change, if it fits
+                ready = first_page.read(self._item_at(t.first_page_key(slug)), slug, q.size)
+                if ready is not None:
+                    return ready
             counter = None if q.first else self._counter(slug)  # before the page: see pages.py
             return read_page(self.client, self.table, q, counter)
 

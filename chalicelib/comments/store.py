@@ -20,6 +20,7 @@ from chalicelib.comments.queue import QueueReads
 from chalicelib.comments.rules import render_comment
 from chalicelib.comments.submissions import Guards, NewComments
 from chalicelib.comments.transaction import Transaction
+from chalicelib.posts.site import CommentPolicy
 
 __all__ = ["CommentStore", "Guards"]
 
@@ -33,9 +34,11 @@ class CommentStore(NewComments, Privacy, QueueReads):
         table: str,
         cache_ttl: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        page_size: Callable[[], int | None] = lambda: CommentPolicy.page_size,
     ) -> None:
         self.client = client
         self.table = table
+        self.page_size = page_size
         self.pages = PageCache(ttl=cache_ttl, clock=clock)
 
     def set_status(
@@ -73,9 +76,9 @@ class CommentStore(NewComments, Privacy, QueueReads):
                 },
             )
         if current.status == "approved":
-            tx.count(current, -1)
+            tx.thread(current, None, -1)
         if status == "approved":
-            tx.count(current, +1)
+            tx.thread(updated, updated, +1)
         tx.tally(current.status, status)
         self._transact(tx)
         return updated
@@ -120,6 +123,6 @@ class CommentStore(NewComments, Privacy, QueueReads):
             },
         )
         if current.status == "approved":
-            tx.touch(current.post)  # readers see the edit: the thread's version moves
+            tx.thread(current, edited)  # readers see the edit
         self._transact(tx)
         return edited

@@ -106,7 +106,7 @@ class NewComments(Writer):
         tx.put_new("comment", t.comment_item(comment))
         tx.put_new("pointer", t.pointer_item(comment))
         if comment.status == "approved":
-            tx.count(comment, +1)
+            tx.thread(comment, comment, +1)
         tx.tally(None, comment.status)
         return tx
 

@@ -1,7 +1,9 @@
 """The comment table's schema and key layout, and item <-> Comment: the only place that knows them.
 
 Items (PK, SK):
-  POST#<slug>, #COUNT          the post's approved-comment counter
+  POST#<slug>, !PAGE           the first page of the post's approved comments, as shown,
+                               written with every change to the thread (first_page.py)
+  POST#<slug>, #COUNT          the post's approved-comment counter and its thread's version
   POST#<slug>, C#<path>        an approved comment; <path> is its thread's ids joined by "/",
                                so one Query returns threads depth-first, oldest first
   HELD#<slug>, C#<path>        a comment readers do not see (pending, spam, trash): held
@@ -31,6 +33,7 @@ from chalicelib.comments.model import Comment, Position
 STATUS_INDEX = "by-status"
 TTL_ATTRIBUTE = "expires_at"
 COUNT_SK = "#COUNT"
+FIRST_PAGE_SK = "!PAGE"  # "!" sorts before "#": outside a page's Query from the counter on
 _COMMENT_PREFIX = "C#"
 COMMENTS_END = "C$"  # "$" sorts right after "#": the end of the C# range
 
@@ -111,6 +114,10 @@ def approved_key(slug: str, path: str) -> dict[str, Any]:
 
 def count_key(slug: str) -> dict[str, Any]:
     return key(post_pk(slug), COUNT_SK)
+
+
+def first_page_key(slug: str) -> dict[str, Any]:
+    return key(post_pk(slug), FIRST_PAGE_SK)
 
 
 def pointer_key(comment_id: str) -> dict[str, Any]:

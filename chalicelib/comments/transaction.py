@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.comments import table as t
 from chalicelib.comments.model import Comment
+
+
+@dataclass
+class ThreadChange:
+    """What a transaction does to one post's approved thread."""
+
+    delta: int = 0  # approved comments counted
+    shown: list[tuple[str, Comment | None]] = field(default_factory=list)  # path -> now shown
+
+    @property
+    def removals(self) -> int:
+        return sum(1 for _, c in self.shown if c is None)
+
+
+def counter_update(slug: str, delta: int, version: int) -> dict[str, Any]:
+    """The post's counter moves by `delta` and to the next version, only from `version`:
+    the thread must not have changed since its first page was read."""
+    values = {":v": {"N": str(version)}, ":next": {"N": str(version + 1)}}
+    update = "SET #v = :next"
+    if delta:
+        update += " ADD approved :d"
+        values[":d"] = {"N": str(delta)}
+    return {
+        "Key": t.count_key(slug),
+        "UpdateExpression": update,
+        "ConditionExpression": "attribute_not_exists(#v) OR #v = :v",
+        "ExpressionAttributeNames": {"#v": "version"},
+        "ExpressionAttributeValues": values,
+    }
 
 
 class Transaction:
@@ -18,7 +47,7 @@ class Transaction:
         self.table = table
         self.items: list[dict[str, Any]] = []
         self.names: list[str] = []
-        self.threads: set[str] = set()  # posts whose approved thread this changes
+        self.threads: dict[str, ThreadChange] = {}  # posts whose approved thread changes
 
     def add(self, name: str, kind: str, **spec: Any) -> None:
         self.items.append({kind: {"TableName": self.table, **spec}})
@@ -39,18 +68,16 @@ class Transaction:
             ExpressionAttributeValues={":now": {"N": str(now)}},
         )
 
-    def count(self, c: Comment, delta: int) -> None:
-        """The post's counter (and its thread's version) and the author's reputation move
-        with every approval."""
-        self.threads.add(c.post)
-        self.add(
-            "count",
-            "Update",
-            Key=t.count_key(c.post),
-            UpdateExpression="ADD approved :d, version :one",
-            ExpressionAttributeValues={":d": {"N": str(delta)}, ":one": {"N": "1"}},
-        )
-        if c.email_hash:
+    def thread(self, c: Comment, shown: Comment | None, delta: int = 0) -> None:
+        """Comment `c`'s post's approved thread now shows `shown` at its path (None:
+        nothing) and counts `delta` more; the author's reputation moves with the count.
+
+        The post's counter, its version and its stored first page are written when the
+        transaction is (see `Writer`), from the thread as it stands then."""
+        change = self.threads.setdefault(c.post, ThreadChange())
+        change.delta += delta
+        change.shown.append((c.path, shown))
+        if delta and c.email_hash:
             self.add(
                 "reputation",
                 "Update",
@@ -58,17 +85,6 @@ class Transaction:
                 UpdateExpression="ADD approved :d",
                 ExpressionAttributeValues={":d": {"N": str(delta)}},
             )
-
-    def touch(self, slug: str) -> None:
-        """The post's approved thread changed without a change of count (an edit)."""
-        self.threads.add(slug)
-        self.add(
-            "version",
-            "Update",
-            Key=t.count_key(slug),
-            UpdateExpression="ADD version :one",
-            ExpressionAttributeValues={":one": {"N": "1"}},
-        )
 
     def tally(self, old: str | None, new: str | None) -> None:
         """The per-status counts follow a comment from `old` to `new` (None: not stored).

@@ -2,9 +2,11 @@
 
 Earlier versions kept every comment in its post's partition and filtered the page's Query
 by status; today held comments (pending, spam, trash) live apart (`HELD#<slug>`), so the
-page reads approved ones only, and one item counts the comments of each status. This moves
-each held comment with its pointer in one transaction, then recounts. It is idempotent:
-run it again and nothing moves. `make deploy` runs it before a new version goes live.
+page reads approved ones only, one item counts the comments of each status, and each post
+keeps its first page of comments ready (first_page.py). This moves each held comment with
+its pointer in one transaction, recounts, and stores every commented post's first page.
+It is idempotent: run it again and nothing moves. `make deploy` runs it before a new
+version goes live.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from typing import Any
 from chalicelib.comments import table as t
 from chalicelib.comments.model import STATUSES, Comment
 from chalicelib.comments.transaction import Transaction
+from chalicelib.comments.writer import Writer
 
 
 @dataclass
 class Upgrade:
     moved: int = 0
     counted: dict[str, int] | None = None
+    pages: int = 0  # first pages stored
 
 
 def _comments(client: Any, table: str) -> list[Comment]:
@@ -46,8 +50,10 @@ def _move(client: Any, table: str, comment: Comment) -> None:
     client.transact_write_items(TransactItems=tx.items)
 
 
-def upgrade(client: Any, table: str) -> Upgrade:
-    """Move held comments out of their posts' partitions and recount the statuses."""
+def upgrade(store: Writer) -> Upgrade:
+    """Move held comments out of their posts' partitions, recount the statuses and store
+    the first page of every post with approved comments."""
+    client, table = store.client, store.table
     report = Upgrade()
     comments = _comments(client, table)
     for comment in comments:
@@ -57,4 +63,7 @@ def upgrade(client: Any, table: str) -> Upgrade:
     counts = Counter(c.status for c in comments if not c.removed)
     report.counted = {status: counts.get(status, 0) for status in STATUSES}
     client.put_item(TableName=table, Item={**t.status_counts_key(), **t.item(report.counted)})
+    for slug in sorted({c.post for c in comments if c.status == "approved"}):
+        store.rebuild_first_page(slug)
+        report.pages += 1
     return report

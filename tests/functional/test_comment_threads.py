@@ -6,7 +6,7 @@ import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 from chalicelib import deps
-from chalicelib.comments.table import comment_key
+from chalicelib.comments.model import Edit
 from tests.functional.comment_helpers import SLUG, TITLE, heading
 from tests.functional.test_comment_api import with_policy
 from tests.functional.test_moderation_admin import add
@@ -39,13 +39,8 @@ def test_replies_nest_under_their_parents_oldest_first(client) -> None:
 
 def test_author_links_are_nofollow_ugc(client) -> None:
     comment = approved(body="with a site")
-    deps.client("dynamodb").update_item(
-        TableName="lambdapress-test",
-        Key=comment_key(comment),
-        UpdateExpression="SET #u = :u",
-        ExpressionAttributeNames={"#u": "url"},
-        ExpressionAttributeValues={":u": {"S": "https://reader.example.org"}},
-    )
+    site = Edit(author=comment.author, url="https://reader.example.org", body=comment.body)
+    deps.comments().edit(comment.id, site, at="2027-01-01T00:00:00.000Z")
     link = soup(client.http.get(f"/posts/{SLUG}").body).select_one(".comment-author a")
     assert link["href"] == "https://reader.example.org"
     assert set(link["rel"]) >= {"nofollow", "ugc"}

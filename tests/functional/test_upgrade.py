@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalicelib import cli, deps
 from chalicelib.comments import table as t
 from tests.functional.comment_helpers import SLUG, heading, numbered_comment
-from tests.support import soup
+from tests.support import aws_calls, soup
 
 TABLE = "lambdapress-test"
 
@@ -32,8 +32,12 @@ def test_upgrade_moves_held_comments_apart_and_recounts(client, capsys) -> None:
         TableName=TABLE, Item={**t.count_key(SLUG), **t.item({"approved": 1})}
     )
     assert cli.main(["upgrade"]) == 0
-    assert "moved 2 held comment(s)" in capsys.readouterr().out
-    page = soup(client.http.get(f"/posts/{SLUG}").body)
+    out = capsys.readouterr().out
+    assert "moved 2 held comment(s)" in out
+    assert "stored the first page of comments of 1 post(s)" in out
+    with aws_calls() as calls:
+        page = soup(client.http.get(f"/posts/{SLUG}").body)
+    assert calls["dynamodb.Query"] == 0  # the first page is read as stored
     assert [li["id"] for li in page.select("li.comment")] == [f"comment-{approved}"]
     assert heading(client.http.get(f"/posts/{SLUG}").body).startswith("One comment")
     store = deps.comments()
