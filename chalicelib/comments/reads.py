@@ -30,7 +30,7 @@ class CommentReads:
             RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
         )
         found = resp.get("Responses", {}).get(self.table, [])
-        return {(i["PK"]["S"], i["SK"]["S"]): i for i in found}
+        return {t.key_of(i): i for i in found}
 
     def get(self, comment_id: str) -> Comment | None:
         if not is_comment_id(comment_id):
@@ -67,13 +67,23 @@ class CommentReads:
 
         def load() -> tuple[CommentPage, int]:
             if q.first:  # stored as shown by the thread's last change, if it fits
-                ready = first_page.read(self._item_at(t.first_page_key(slug)), slug, q.size)
+                ready = self._stored_first_page(slug, q.size)
                 if ready is not None:
                     return ready
             counter = None if q.first else self._counter(slug)  # before the page: see pages.py
             return read_page(self.client, self.table, q, counter)
 
         return self.pages.get(q, lambda: self._counter(slug)[1], load)
+
+    def _stored_first_page(self, slug: str, size: int) -> tuple[CommentPage, int] | None:
+        """The stored first page, with the counter in the same request: None unless the
+        page belongs to the counter's version (a writer of an earlier lambdapress moves
+        the version without storing the page)."""
+        count_key, page_key = t.count_key(slug), t.first_page_key(slug)
+        found = self._items_at([count_key, page_key])
+        ready = first_page.read(found.get(t.key_of(page_key)), slug, size)
+        _, version = counter_values(found.get(t.key_of(count_key)))
+        return ready if ready is not None and ready[1] == version else None
 
     # --- privacy (CLI only: these scan) ------------------------------------
 

@@ -4,7 +4,6 @@ the write's own conditions (a retry, a flood, a duplicate, a reply to a vanished
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -30,10 +29,6 @@ class Guards:
     idempotency_digest: str | None = None
     request_fingerprint: str = ""
     idempotency_ttl: int = 86400
-
-
-def _key_id(key: dict[str, Any]) -> tuple[str, str]:
-    return key["PK"]["S"], key["SK"]["S"]
 
 
 class NewComments(Writer):
@@ -137,7 +132,7 @@ class NewComments(Writer):
         live = {
             name
             for name, k in keys.items()
-            if (got := found.get(_key_id(k))) is not None
+            if (got := found.get(t.key_of(k))) is not None
             and int(got.get(t.TTL_ATTRIBUTE, {}).get("N", now + 1)) > now
         }
         if not live:

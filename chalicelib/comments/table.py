@@ -86,6 +86,11 @@ def key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
+def key_of(typed_key: Mapping[str, Any]) -> tuple[str, str]:
+    """(PK, SK) of a typed key, as `_items_at` indexes what it found."""
+    return typed_key["PK"]["S"], typed_key["SK"]["S"]
+
+
 def post_pk(slug: str) -> str:
     return f"POST#{slug}"
 

@@ -113,7 +113,7 @@ def test_another_container_reads_one_item_and_no_query(aws) -> None:
     fresh = _store()
     with aws_calls() as calls:
         page = fresh.approved_page(SLUG, SIZE)
-    assert calls == {"dynamodb.GetItem": 1}, calls
+    assert calls == {"dynamodb.BatchGetItem": 1}, calls  # the page with its counter
     assert _shown(page) == _shown(_queried()[0])
     # The container that wrote it keeps it: within the TTL its next view reads nothing.
     with aws_calls() as calls:
@@ -164,7 +164,7 @@ def test_a_page_too_large_for_one_item_is_queried(aws, monkeypatch: pytest.Monke
     assert _stored() is None  # the item keeps the version, with no page
     with aws_calls() as calls:
         page = _store().approved_page(SLUG, SIZE)
-    assert calls == {"dynamodb.GetItem": 1, "dynamodb.Query": 1}, calls
+    assert calls == {"dynamodb.BatchGetItem": 1, "dynamodb.Query": 1}, calls
     assert _shown(page) == _shown(_queried()[0])
 
 
@@ -222,3 +222,23 @@ def test_a_page_emptied_of_one_comment_refills_and_says_when_none_follow(aws) ->
     stored = _stored()
     assert stored is not None and stored[0].next_after == made[2].path
     _assert_current()
+
+
+def test_a_version_moved_without_the_page_is_not_trusted(aws) -> None:
+    """An earlier lambdapress still running during an upgrade moves the counter's version
+    without storing the page: readers see the mismatch and Query."""
+    store = _store()
+    first, second = comment(1, post=SLUG), comment(2, post=SLUG)
+    store.import_comment(first)
+    old_writer = deps.client("dynamodb")
+    old_writer.put_item(TableName=settings.current().table, Item=t.comment_item(second))
+    old_writer.update_item(
+        TableName=settings.current().table,
+        Key=t.count_key(SLUG),
+        UpdateExpression="ADD approved :one, version :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    with aws_calls() as calls:
+        page = _store().approved_page(SLUG, SIZE)
+    assert calls == {"dynamodb.BatchGetItem": 1, "dynamodb.Query": 1}, calls
+    assert [c.id for c in page.comments] == [first.id, second.id] and page.count == 2

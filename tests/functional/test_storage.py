@@ -61,7 +61,7 @@ def test_a_changed_thread_is_read_again_on_the_next_view(client) -> None:
         page = client.http.get(POST)
     assert heading(page.body).startswith("One comment")
     # Another container reads the stored first page: one item, no Query of the comments.
-    assert calls == {"dynamodb.GetItem": 1}, calls
+    assert calls == {"dynamodb.BatchGetItem": 1}, calls
 
 
 def test_changes_are_picked_up_by_revalidation_after_the_ttl(client, tmp_path) -> None:
