@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +11,6 @@ from typing import Any
 from slugify import slugify
 
 from chalicelib.posts.model import ContentError
-from chalicelib.posts.yamltext import load_yaml
 
 SOURCE = "site.yaml"
 
@@ -59,6 +60,34 @@ class SiteConfig:
 
     def call_to_action(self, category: str) -> CallToAction | None:
         return self.calls_to_action.get(slugify(category))
+
+    def to_json(self) -> str:
+        """The validated config as publishing stores it beside site.yaml: what the Lambda
+        reads instead of parsing YAML."""
+        data = dataclasses.asdict(self)  # nested blocks, links and the policy included
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> SiteConfig:
+        data = json.loads(text)
+        policy: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.pop("comments").items()
+        }
+        return cls(
+            **{
+                **data,
+                "calls_to_action": {
+                    key: CallToAction(
+                        heading=block["heading"],
+                        body=block["body"],
+                        link=Link(**block["link"]) if block["link"] else None,
+                    )
+                    for key, block in data["calls_to_action"].items()
+                },
+                "related_links": tuple(Link(**link) for link in data["related_links"]),
+                "comments": CommentPolicy(**policy),
+            }
+        )
 
 
 def _fail(field_name: str, message: str) -> ContentError:
@@ -139,6 +168,8 @@ def _policy(data: Any) -> CommentPolicy:
 
 def parse_site(text: str) -> SiteConfig:
     """Parse site.yaml, or raise ContentError naming the field at fault."""
+    from chalicelib.posts.yamltext import load_yaml  # publishing only: PyYAML stays out of pages
+
     data = load_yaml(text, SOURCE, None) or {}
     if not isinstance(data, dict):
         raise _fail("", "must be a mapping")
