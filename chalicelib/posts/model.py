@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slugify import slugify
-
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -87,7 +85,7 @@ class PostMeta:
 
     @property
     def category_slug(self) -> str:
-        return slugify(self.category)
+        return slug_of(self.category)
 
     def is_visible(self, today: dt.date) -> bool:
         """Published posts dated in the future stay hidden until their day."""
@@ -195,7 +193,15 @@ def _citation_dict(citation: Citation | None) -> dict[str, Any] | None:
 
 
 def make_tag(name: str) -> Tag:
-    return Tag(name=name, slug=slugify(name))
+    return Tag(name=name, slug=slug_of(name))
+
+
+def slug_of(text: str) -> str:
+    """A name as it appears in URLs (python-slugify, imported by the first page that needs
+    one: the notification function never does)."""
+    from slugify import slugify
+
+    return str(slugify(text))
 
 
 def slug_from_filename(filename: str) -> str:

@@ -8,9 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slugify import slugify
-
-from chalicelib.posts.model import ContentError
+from chalicelib.posts.model import ContentError, slug_of
 
 SOURCE = "site.yaml"
 
@@ -59,7 +57,7 @@ class SiteConfig:
     comments: CommentPolicy = field(default_factory=CommentPolicy)
 
     def call_to_action(self, category: str) -> CallToAction | None:
-        return self.calls_to_action.get(slugify(category))
+        return self.calls_to_action.get(slug_of(category))
 
     def to_json(self) -> str:
         """The validated config as publishing stores it beside site.yaml: what the Lambda
@@ -187,7 +185,7 @@ def parse_site(text: str) -> SiteConfig:
         where = f"calls_to_action.{category}"
         if not isinstance(block, dict):
             raise _fail(where, "must be a mapping with heading, body and link")
-        ctas[slugify(str(category))] = CallToAction(
+        ctas[slug_of(str(category))] = CallToAction(
             heading=_str(block, "heading", f"{where}.", required=True),
             body=_str(block, "body", f"{where}.", required=True),
             link=_link(block["link"], f"{where}.link") if block.get("link") else None,

@@ -1,10 +1,10 @@
 """A new Lambda container imports only what its function needs.
 
 The site function serves a post page from the rendered JSON publishing wrote, so it never
-imports the Markdown, YAML or sanitiser libraries (nor the CLI's); the notification
-function's init (importing the app) does not import Jinja2 either, and the site never
-imports the notification emails' modules. Each is checked in a
-fresh interpreter against a moto server in another process, as the bench measures it.
+imports the Markdown, YAML or sanitiser libraries (nor the CLI's), nor the notification
+emails' modules; the notification function's init (importing the app) imports neither
+Jinja2 nor python-slugify. Each is checked in a fresh interpreter against a moto server in
+another process, as the bench measures it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from tools.lambda_events import apigw_event
 from tools.live_stack import free_port
 
 PUBLISHING_ONLY = ("markdown_it", "mdit_py_plugins", "nh3", "yaml", "PIL", "rich", "pygments")
-SITE_ONLY = ("jinja2",)
+SITE_ONLY = ("jinja2", "slugify")
 NOTIFY_ONLY = ("chalicelib.comments.notify", "chalicelib.comments.mail", "email.policy")
 
 FIRST_VIEW = """
