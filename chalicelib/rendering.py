@@ -9,14 +9,20 @@ import hashlib
 import json
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from chalice import Response
 from markupsafe import Markup
 
+if TYPE_CHECKING:
+    import jinja2
+
 # Next to app.py both in the repo and in the Lambda bundle (vendor/templates).
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# In the Lambda bundle only: every template compiled to a Python module when it was packaged
+# (tools/bundle_templates.py), so that a new container imports them instead of compiling.
+# The repository has none, so under `make run` an edited template shows at once.
+COMPILED_DIR = TEMPLATES_DIR.parent / "templates_compiled"
 
 HTML = "text/html; charset=utf-8"
 HTML_CACHE = "public, max-age=0, s-maxage=60, stale-while-revalidate=60, must-revalidate"
@@ -49,9 +55,21 @@ def _json_ld(data: Any) -> Markup:
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    """The template environment: autoescape on for every template, HTML and XML alike."""
+    """The template environment: the bundle's compiled templates, else the template files
+    (built on the first page, so that the notification function never imports Jinja2)."""
+    import jinja2
+
+    if COMPILED_DIR.is_dir():
+        return _environment(jinja2.ModuleLoader(COMPILED_DIR))
+    return _environment(jinja2.FileSystemLoader(TEMPLATES_DIR))
+
+
+def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    """Autoescape on for every template, HTML and XML alike."""
+    import jinja2
+
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=loader,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -63,6 +81,19 @@ def environment() -> jinja2.Environment:
     # The site's own stylesheet file, not user input; its CSP hash is of this exact text.
     env.globals["stylesheet"] = Markup(stylesheet())  # noqa: S704
     return env
+
+
+def compile_templates(target: Path) -> int:
+    """Compile every template of TEMPLATES_DIR into `target` as the modules that
+    COMPILED_DIR holds in the bundle; return how many."""
+    import jinja2
+
+    env = _environment(jinja2.FileSystemLoader(TEMPLATES_DIR))
+    names = [name for name in env.list_templates() if not name.startswith("static/")]
+    env.compile_templates(
+        str(target), zip=None, filter_func=names.__contains__, ignore_errors=False
+    )
+    return len(names)
 
 
 @functools.cache

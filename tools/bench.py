@@ -7,20 +7,27 @@
 2. The same with 50, 1,000 and 10,000 approved comments (about 330 characters of Markdown
    each, one in ten a reply) and with 10,000 held spam comments beside 50: measured twice.
 3. DynamoDB and S3 requests, and items read, per warm view.
-4. Cold start: a new process up to its first post page, next to importing chalice and boto3.
+4. Cold start: a new process up to its first post page (the app laid out as in the Lambda
+   bundle: templates compiled, bytecode beside every module), next to importing chalice and
+   boto3; the notification function's init (importing the app); the same first page with
+   the templates read from their files (as under `make run`).
 5. Peak memory of a warm container over 10,000 views.
 """
 
 from __future__ import annotations
 
+import compileall
 import datetime as dt
 import json
 import logging
 import os
+import py_compile
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -233,11 +240,13 @@ def _report(rows: list[tuple[str, list[float], float, float, float]]) -> None:
     print(f"  largest difference between two runs of the same measure: {drift:.0%}")
 
 
-def _child_cpu(code: str, env: dict[str, str], argv: list[str] | None = None) -> float:
+def _child_cpu(
+    code: str, env: dict[str, str], argv: list[str] | None = None, cwd: Path = ROOT
+) -> float:
     out = subprocess.run(
         [sys.executable, "-c", code, *(argv or [])],
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         check=True,
         capture_output=True,
         text=True,
@@ -259,28 +268,53 @@ print(time.process_time() - t)
 _IMPORT_ONLY = "import time; t = time.process_time(); import app; print(time.process_time() - t)"
 
 
+def _bundle_layout(folder: Path, compiled_templates: bool = True) -> Path:
+    """The app's files as `make package` lays them out in the Lambda bundle: app.py,
+    chalicelib/, templates/, the templates compiled to modules, and hash-based bytecode
+    beside every module (the libraries are the virtualenv's, with its own bytecode).
+    Without `compiled_templates`, the templates are read from their files, as under
+    `make run`."""
+    from chalicelib import rendering
+
+    folder.mkdir(exist_ok=True)
+    shutil.copy2(ROOT / "app.py", folder / "app.py")
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in ("chalicelib", "templates"):
+        shutil.copytree(ROOT / name, folder / name, ignore=ignore)
+    if compiled_templates:
+        rendering.compile_templates(folder / rendering.COMPILED_DIR.name)
+    unchecked = py_compile.PycInvalidationMode.UNCHECKED_HASH
+    compileall.compile_dir(folder, quiet=1, invalidation_mode=unchecked)
+    return folder
+
+
 def _cold_start(app: Any, env: dict[str, str]) -> None:
     from tools.lambda_events import apigw_event
 
     event = json.dumps(apigw_event(app, "GET", "/posts/sun-protection-advice-that-sticks"))
-    pairs = [
-        (
-            _child_cpu(_BASELINE, env),
-            _child_cpu(_FIRST_VIEW, env, [event]),
-            _child_cpu(_IMPORT_ONLY, env),
-        )
-        for _ in range(5)
-    ]
-    base = statistics.median(p[0] for p in pairs)
-    first = statistics.median(p[1] for p in pairs)
-    init = statistics.median(p[2] for p in pairs)
-    print("\nCold start: process CPU, medians of 5 paired runs")
-    print(f"  {'import chalice, boto3':<46} {base * 1e3:7.1f} ms")
+    with tempfile.TemporaryDirectory() as work:
+        bundle = _bundle_layout(Path(work) / "bundle")
+        files = _bundle_layout(Path(work) / "files", compiled_templates=False)
+        bundle_env = {**env, "PYTHONPATH": str(bundle)}
+        files_env = {**env, "PYTHONPATH": str(files)}
+        runs = [
+            (
+                _child_cpu(_BASELINE, env),
+                _child_cpu(_FIRST_VIEW, bundle_env, [event], bundle),
+                _child_cpu(_IMPORT_ONLY, bundle_env, cwd=bundle),
+                _child_cpu(_FIRST_VIEW, files_env, [event], files),
+            )
+            for _ in range(5)
+        ]
+    base, first, init, files_first = (statistics.median(r[i] for r in runs) for i in range(4))
+    print("\nCold start: process CPU, medians of 5 paired runs (the app laid out as in the bundle)")
+    print(f"  {'import chalice, boto3':<54} {base * 1e3:7.1f} ms")
     for label, value in (
         ("import app + first post page (site function)", first),
         ("import app (the notification function's init)", init),
+        ("the same first page, templates read from their files", files_first),
     ):
-        print(f"  {label:<46} {value * 1e3:7.1f} ms   ratio {value / base:.2f}")
+        print(f"  {label:<54} {value * 1e3:7.1f} ms   ratio {value / base:.2f}")
 
 
 _MEMORY = """

@@ -26,7 +26,7 @@ from typing import Any
 
 from chalicelib.comments.table import TTL_ATTRIBUTE, table_definition
 from chalicelib.settings import STAGE_RE, parameter_names, stage_names
-from tools import alarms_template, bytecode, edge_template, notify_template
+from tools import alarms_template, bundle_templates, bytecode, edge_template, notify_template
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_DIR = ROOT / ".chalice"
@@ -308,7 +308,9 @@ def package(stage: str, project: Path = ROOT, out: Path | None = None) -> Path:
         env=offline_env(),
         check=True,
     )
-    bytecode.add_bytecode(out / "deployment.zip")  # cold starts import instead of compiling
+    # Cold starts import templates and modules instead of compiling them.
+    bundle_templates.add_compiled_templates(out / "deployment.zip")
+    bytecode.add_bytecode(out / "deployment.zip")
     return out
 
 

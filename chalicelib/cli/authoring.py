@@ -174,7 +174,7 @@ def cmd_create_resources(args: argparse.Namespace) -> None:
 def add_parsers(sub: Any) -> None:
     """The authoring commands' arguments."""
     pub = sub.add_parser(
-        "publish", help="validate every post, upload what changed, rebuild the index"
+        "publish", help="validate every post, upload what changed, render pages, rebuild the index"
     )
     pub.add_argument(
         "content", nargs="?", default="content", help="content folder (default: content)"

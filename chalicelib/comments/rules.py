@@ -3,17 +3,19 @@ and rendering the commenter's Markdown subset."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import nh3
-from markdown_it import MarkdownIt
 
 from chalicelib.comments.errors import FormExpired
 from chalicelib.posts.site import CommentPolicy
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 HONEYPOT_FIELD = "phone"  # the form's hidden field that only robots fill in
 _EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -197,10 +199,20 @@ def classify(
     return Verdict("pending", "new author")
 
 
-_MD_COMMENT = MarkdownIt("commonmark", {"html": False}).disable(
-    ["heading", "lheading", "image", "hr", "html_block", "html_inline", "table"],
-    ignoreInvalid=True,
-)
+@functools.cache
+def _markdown(heavy: bool) -> MarkdownIt:
+    """The comment parser, built on the first comment (markdown-it-py is imported only by
+    writes: pages show comments as stored HTML)."""
+    from markdown_it import MarkdownIt
+
+    if heavy:
+        return MarkdownIt("zero")
+    return MarkdownIt("commonmark", {"html": False}).disable(
+        ["heading", "lheading", "image", "hr", "html_block", "html_inline", "table"],
+        ignoreInvalid=True,
+    )
+
+
 _COMMENT_TAGS = {"p", "br", "em", "strong", "a", "code", "pre", "blockquote", "ul", "ol", "li"}
 
 
@@ -208,13 +220,14 @@ _COMMENT_TAGS = {"p", "br", "em", "strong", "a", "code", "pre", "blockquote", "u
 # (65 KB of "[" took 0.7 s). No prose needs this many: past the budget a comment is shown as
 # the plain paragraphs it is, which costs linear time.
 _MARKUP_BUDGET = 500
-_MD_PLAIN = MarkdownIt("zero")
 
 
 def render_comment(body: str) -> str:
     """A commenter's Markdown subset to sanitised HTML; the result is stored and never altered."""
+    import nh3
+
     heavy = any(body.count(mark) > _MARKUP_BUDGET for mark in "[*_`")
-    html = (_MD_PLAIN if heavy else _MD_COMMENT).render(body)
+    html = _markdown(heavy).render(body)
     return nh3.clean(
         html,
         tags=_COMMENT_TAGS,

@@ -9,26 +9,16 @@ first image (likely above the fold). Its Markdown title becomes the `<figcaption
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from chalicelib.posts.media import MediaCatalog, MediaImage, media_path
+from chalicelib.posts.model import ImageRef
 
 # The post column is 42rem less 1rem of padding on each side (templates/static/site.css).
 SIZES = "(max-width: 42rem) calc(100vw - 2rem), 40rem"
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """An image as a post's Markdown names it."""
-
-    src: str
-    alt: str
-    title: str
-    path: str | None  # under content/media/, or None when it is not a media reference
 
 
 def mark_figures(tokens: list[Token]) -> None:

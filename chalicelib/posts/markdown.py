@@ -12,8 +12,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from chalicelib.posts.figures import ImageRef, image_refs, mark_figures, render_image
+from chalicelib.posts.figures import image_refs, mark_figures, render_image
 from chalicelib.posts.media import MediaCatalog
+from chalicelib.posts.model import ImageRef
 
 WORDS_PER_MINUTE = 200
 SUMMARY_WORDS = 50

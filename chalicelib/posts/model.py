@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from slugify import slugify
-
-if TYPE_CHECKING:
-    from chalicelib.posts.figures import ImageRef
+from typing import Any
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -89,7 +85,7 @@ class PostMeta:
 
     @property
     def category_slug(self) -> str:
-        return slugify(self.category)
+        return slug_of(self.category)
 
     def is_visible(self, today: dt.date) -> bool:
         """Published posts dated in the future stay hidden until their day."""
@@ -132,6 +128,19 @@ class PostMeta:
 
 
 @dataclass(frozen=True)
+class ImageRef:
+    """An image as a post's Markdown names it."""
+
+    src: str
+    alt: str
+    title: str
+    path: str | None  # under content/media/, or None when it is not a media reference
+
+
+PAGE_VERSION = 1  # the rendered page's JSON layout (Post.to_json)
+
+
+@dataclass(frozen=True)
 class Post:
     meta: PostMeta
     body_html: str
@@ -141,6 +150,31 @@ class Post:
     @property
     def slug(self) -> str:
         return self.meta.slug
+
+    def to_json(self) -> str:
+        """The rendered page publishing stores beside the source: what the Lambda reads
+        instead of parsing Markdown (its body is the sanitised HTML)."""
+        return json.dumps(
+            {
+                "version": PAGE_VERSION,
+                "meta": self.meta.to_dict(),
+                "html": self.body_html,
+                "draft": self.draft,
+                "images": [[i.src, i.alt, i.title, i.path] for i in self.images],
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Post:
+        data = json.loads(text)
+        return cls(
+            meta=PostMeta.from_dict(data["meta"]),
+            body_html=data["html"],
+            draft=data["draft"],
+            images=tuple(ImageRef(*image) for image in data["images"]),
+        )
 
 
 def _citation_dict(citation: Citation | None) -> dict[str, Any] | None:
@@ -159,7 +193,15 @@ def _citation_dict(citation: Citation | None) -> dict[str, Any] | None:
 
 
 def make_tag(name: str) -> Tag:
-    return Tag(name=name, slug=slugify(name))
+    return Tag(name=name, slug=slug_of(name))
+
+
+def slug_of(text: str) -> str:
+    """A name as it appears in URLs (python-slugify, imported by the first page that needs
+    one: the notification function never does)."""
+    from slugify import slugify
+
+    return str(slugify(text))
 
 
 def slug_from_filename(filename: str) -> str:

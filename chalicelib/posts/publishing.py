@@ -1,4 +1,5 @@
-"""Publish a content folder to S3: validate everything, upload what changed, rebuild the index."""
+"""Publish a content folder to S3: validate everything, upload what changed, render each
+post's page (and the site config) to the JSON requests read, rebuild the index."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from chalicelib.posts.site import SiteConfig, parse_site
 from chalicelib.posts.store import (
     DRAFTS_PREFIX,
     POSTS_PREFIX,
+    RENDERED_PREFIX,
     SITE_KEY,
     PostsIndex,
     PostStore,
     draft_key,
+    page_key,
     post_key,
 )
 
@@ -154,6 +157,7 @@ def publish(
         store.put_source(SITE_KEY, content.site_text)
         report.uploaded.append(SITE_KEY)
         report.site_changed = True
+    sync_pages(store, {SITE_KEY: content.site.to_json()}, SITE_KEY)
     keys = (set(remote) - set(report.removed)) | set(live)
     index = rebuild_index(store, live, keys, before.media.merged(content.media))
     if prune:
@@ -174,10 +178,16 @@ def _sync_drafts(store: PostStore, content: Content, prune: bool, report: Publis
             store.put_source(key, text)
             report.uploaded.append(key)
     live = {draft_key(p.slug) for p in content.posts.values() if not p.draft}
+    kept = dict(wanted)
     for key in sorted(set(remote) - set(wanted)):
         if key in live or prune:
             store.delete_source(key)
             report.removed.append(key)
+        elif (source := store.read_source(key)) is not None:
+            kept[key] = source  # a draft whose file is gone, left in place without prune
+    # Previews render drafts as they always did: parsed under drafts/, images unsized.
+    pages = {key: parse_post(key, text).to_json() for key, text in kept.items()}
+    sync_pages(store, pages, DRAFTS_PREFIX)
 
 
 def _image_paths(post: Post) -> set[str]:
@@ -211,20 +221,36 @@ def rebuild_index(
     """Derive the posts index from what the bucket holds now (`keys`, when the caller knows),
     with the images its posts show (from `media`, else the index the bucket holds)."""
     media = store.index().media if media is None else media
-    metas, used = [], set()
+    metas, used, pages = [], set(), {}
     for key in sorted(store.source_etags() if keys is None else keys):
         post = known.get(key)
         if post is None:
             text = store.read_source(key)
             if text is None:
                 continue
-            post = parse_post(key, text)
+            post = parse_post(key, text, media)
         if not post.draft:
             metas.append(post.meta)
             used |= _image_paths(post)
+            pages[key] = post.to_json()
+    sync_pages(store, pages, POSTS_PREFIX)  # before the index that says they are there
     index = PostsIndex(metas, media.only(used))
     store.put_index(index)
     return index
+
+
+def sync_pages(store: PostStore, pages: dict[str, str], prefix: str) -> list[str]:
+    """Upload the rendered pages (source key -> JSON) that differ from the bucket's, delete
+    the bucket's other pages of sources under `prefix`; return the keys uploaded."""
+    remote = store.source_etags(RENDERED_PREFIX + prefix.removesuffix(".yaml"), ".json")
+    uploaded = []
+    for source_key, text in pages.items():
+        if remote.get(page_key(source_key)) != _etag(text):
+            store.put_page(source_key, text)
+            uploaded.append(page_key(source_key))
+    for key in sorted(set(remote) - {page_key(k) for k in pages}):
+        store.delete_page(key)
+    return uploaded
 
 
 def unpublish(store: PostStore, slug: str) -> tuple[PostsIndex, PostMeta | None]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slugify import slugify
-
-from chalicelib.posts.model import ContentError
-from chalicelib.posts.yamltext import load_yaml
+from chalicelib.posts.model import ContentError, slug_of
 
 SOURCE = "site.yaml"
 
@@ -58,7 +57,35 @@ class SiteConfig:
     comments: CommentPolicy = field(default_factory=CommentPolicy)
 
     def call_to_action(self, category: str) -> CallToAction | None:
-        return self.calls_to_action.get(slugify(category))
+        return self.calls_to_action.get(slug_of(category))
+
+    def to_json(self) -> str:
+        """The validated config as publishing stores it beside site.yaml: what the Lambda
+        reads instead of parsing YAML."""
+        data = dataclasses.asdict(self)  # nested blocks, links and the policy included
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> SiteConfig:
+        data = json.loads(text)
+        policy: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.pop("comments").items()
+        }
+        return cls(
+            **{
+                **data,
+                "calls_to_action": {
+                    key: CallToAction(
+                        heading=block["heading"],
+                        body=block["body"],
+                        link=Link(**block["link"]) if block["link"] else None,
+                    )
+                    for key, block in data["calls_to_action"].items()
+                },
+                "related_links": tuple(Link(**link) for link in data["related_links"]),
+                "comments": CommentPolicy(**policy),
+            }
+        )
 
 
 def _fail(field_name: str, message: str) -> ContentError:
@@ -139,6 +166,8 @@ def _policy(data: Any) -> CommentPolicy:
 
 def parse_site(text: str) -> SiteConfig:
     """Parse site.yaml, or raise ContentError naming the field at fault."""
+    from chalicelib.posts.yamltext import load_yaml  # publishing only: PyYAML stays out of pages
+
     data = load_yaml(text, SOURCE, None) or {}
     if not isinstance(data, dict):
         raise _fail("", "must be a mapping")
@@ -156,7 +185,7 @@ def parse_site(text: str) -> SiteConfig:
         where = f"calls_to_action.{category}"
         if not isinstance(block, dict):
             raise _fail(where, "must be a mapping with heading, body and link")
-        ctas[slugify(str(category))] = CallToAction(
+        ctas[slug_of(str(category))] = CallToAction(
             heading=_str(block, "heading", f"{where}.", required=True),
             body=_str(block, "body", f"{where}.", required=True),
             link=_link(block["link"], f"{where}.link") if block.get("link") else None,

@@ -1,4 +1,10 @@
-"""The post store: S3 sources plus the derived posts index, cached per Lambda container."""
+"""The post store: S3 sources plus what publishing derives from them (the posts index, the
+rendered pages), cached per Lambda container.
+
+Requests read only derived JSON: publishing parses the Markdown and YAML, so a Lambda never
+imports markdown-it, nh3 or PyYAML. A bucket last published by a version without rendered
+pages (its index says version 1) is still served, by parsing its sources as before.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,6 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from chalicelib.faults import Unavailable, unavailable_on_fault
-from chalicelib.posts.frontmatter import parse_post
 from chalicelib.posts.media import MediaCatalog
 from chalicelib.posts.model import Post, PostMeta
 from chalicelib.posts.site import SiteConfig, parse_site
@@ -25,7 +30,9 @@ POSTS_PREFIX = "posts/"
 DRAFTS_PREFIX = "drafts/"  # drafts' sources, read only by signed previews
 SITE_KEY = "site.yaml"
 INDEX_KEY = "index/posts.json"
-INDEX_VERSION = 1
+# 2: every source has its rendered page under RENDERED_PREFIX (written before the index)
+INDEX_VERSION = 2
+RENDERED_PREFIX = "rendered/"  # derived: rendered/posts/<slug>.json, ..., rendered/site.json
 
 T = TypeVar("T")
 
@@ -46,10 +53,13 @@ class PostsIndex:
     """Every published post's metadata, newest first, and the images they show (sizes and
     variants, measured at publish); derived, never edited by hand."""
 
-    def __init__(self, posts: list[PostMeta], media: MediaCatalog | None = None) -> None:
+    def __init__(
+        self, posts: list[PostMeta], media: MediaCatalog | None = None, rendered: bool = True
+    ) -> None:
         self.posts = sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
         self._by_slug = {p.slug: p for p in self.posts}
         self.media = media or MediaCatalog()
+        self.rendered = rendered  # False: published by an older version, sources only
 
     def get(self, slug: str) -> PostMeta | None:
         return self._by_slug.get(slug)
@@ -72,7 +82,8 @@ class PostsIndex:
     def from_json(cls, text: str) -> PostsIndex:
         data = json.loads(text)
         media = MediaCatalog.from_dict(data.get("media") or {})
-        return cls([PostMeta.from_dict(item) for item in data["posts"]], media)
+        rendered = data.get("version", 1) >= 2
+        return cls([PostMeta.from_dict(item) for item in data["posts"]], media, rendered)
 
 
 class S3ObjectCache:
@@ -155,14 +166,18 @@ class PostStore:
         self.s3 = s3
         self.bucket = bucket
         self._cache = S3ObjectCache(s3, bucket, ttl, clock)
+        self._warned = False
 
     # --- reading (request path) ---------------------------------------------
 
     def index(self) -> PostsIndex:
-        return self._cache.get(INDEX_KEY, PostsIndex.from_json) or PostsIndex([])
+        return self._cache.get(INDEX_KEY, PostsIndex.from_json) or PostsIndex([], rendered=False)
 
     def site(self) -> SiteConfig:
-        site = self._cache.get(SITE_KEY, parse_site)
+        if self.index().rendered:
+            site = self._cache.get(page_key(SITE_KEY), SiteConfig.from_json)
+        else:
+            site = self._cache.get(SITE_KEY, parse_site)
         if site is None:
             raise NotPublished(f"s3://{self.bucket}/{SITE_KEY} is missing: publish the site first")
         return site
@@ -171,21 +186,41 @@ class PostStore:
         """A published post's full content; None when there is no such source.
 
         Whether it may be shown yet (drafts, scheduled dates) is the index's business.
-        Its images are sized from the index's media catalog: a post is parsed again when
-        the catalog changes, even if its source did not.
         """
         key = post_key(slug)
-        media = self.index().media
-        return self._cache.get(key, lambda text: parse_post(key, text, media), media.version)
+        index = self.index()
+        if index.rendered:
+            return self._cache.get(page_key(key), Post.from_json)
+        # An older bucket: parsed here, its images sized from the index's media catalog (a
+        # post is parsed again when the catalog changes, even if its source did not).
+        media = self._older_bucket(index).media
+        return self._cache.get(key, lambda text: _parse_post(key, text, media), media.version)
 
     def preview(self, slug: str) -> Post | None:
         """A draft's source (drafts/), else the post's (a scheduled or published one)."""
         key = draft_key(slug)
-        return self._cache.get(key, lambda text: parse_post(key, text)) or self.post(slug)
+        index = self.index()
+        if index.rendered:
+            draft = self._cache.get(page_key(key), Post.from_json)
+        else:
+            draft = self._cache.get(key, lambda text: _parse_post(key, text))
+        return draft or self.post(slug)
+
+    def _older_bucket(self, index: PostsIndex) -> PostsIndex:
+        if not self._warned:
+            self._warned = True
+            log.warning(
+                "s3://%s has no rendered pages (published by an older version): parsing its "
+                "Markdown on requests; publish again (make cli ARGS=publish) to stop this",
+                self.bucket,
+            )
+        return index
 
     # --- writing (publishing) -----------------------------------------------
 
     def put_source(self, key: str, text: str) -> None:
+        """Upload a source; site.yaml's rendered config goes with it (a post's rendered page
+        needs the media catalog: publishing writes it with put_page)."""
         content_type = "text/markdown" if key.endswith(".md") else "application/yaml"
         self.s3.put_object(
             Bucket=self.bucket,
@@ -194,8 +229,27 @@ class PostStore:
             ContentType=f"{content_type}; charset=utf-8",
         )
         self._cache.forget(key)  # this process sees its own writes at once
+        if key == SITE_KEY:
+            self.put_page(key, parse_site(text).to_json())
+
+    def put_page(self, source_key: str, text: str) -> None:
+        """Upload what requests read for a source (its rendered JSON)."""
+        key = page_key(source_key)
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=text.encode("utf-8"),
+            ContentType="application/json",
+        )
+        self._cache.forget(key)
 
     def delete_source(self, key: str) -> None:
+        """Delete a source and its rendered page."""
+        self.s3.delete_object(Bucket=self.bucket, Key=key)
+        self._cache.forget(key)
+        self.delete_page(page_key(key))
+
+    def delete_page(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.bucket, Key=key)
         self._cache.forget(key)
 
@@ -217,20 +271,34 @@ class PostStore:
             raise
         return obj["Body"].read().decode("utf-8")
 
-    def source_etags(self, prefix: str = POSTS_PREFIX) -> dict[str, str]:
-        """Every post source (or draft, with DRAFTS_PREFIX) in the bucket with its ETag
-        (publishing only: requests never list)."""
+    def source_etags(self, prefix: str = POSTS_PREFIX, suffix: str = ".md") -> dict[str, str]:
+        """Every post source (or draft, with DRAFTS_PREFIX; or rendered page, with
+        RENDERED_PREFIX and ".json") in the bucket with its ETag (publishing only: requests
+        never list)."""
         etags: dict[str, str] = {}
         paginator = self.s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
-                if obj["Key"].endswith(".md"):
+                if obj["Key"].endswith(suffix):
                     etags[obj["Key"]] = obj["ETag"]
         return etags
 
 
 def _missing(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404")
+
+
+def _parse_post(key: str, text: str, media: MediaCatalog | None = None) -> Post:
+    from chalicelib.posts.frontmatter import parse_post  # publishing, and older buckets only
+
+    return parse_post(key, text, media)
+
+
+def page_key(source_key: str) -> str:
+    """Where a source's rendered JSON lives: `posts/x.md` -> `rendered/posts/x.json`,
+    `site.yaml` -> `rendered/site.json`."""
+    stem = source_key.removesuffix(".md").removesuffix(".yaml")
+    return f"{RENDERED_PREFIX}{stem}.json"
 
 
 def post_key(slug: str) -> str:

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from chalice import Response
 
 from chalicelib import deps
@@ -138,6 +137,8 @@ def comments_preflight(slug: str) -> Response:
 @functools.cache
 def openapi_document() -> str:
     """The OpenAPI document, with the comment limits filled in from the rules."""
+    import yaml  # only here: no page needs PyYAML
+
     with OPENAPI_PATH.open(encoding="utf-8") as fh:
         doc = yaml.safe_load(fh)
     fields = doc["components"]["schemas"]["NewComment"]["properties"]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import DynamoDBEvent
 
 from chalicelib import deps, settings
-from chalicelib.comments.mail import Mailer, OutboxMailer, SesMailer
-from chalicelib.comments.notify import Sources, handle_batch
 from chalicelib.views.web import Blueprint
+
+if TYPE_CHECKING:
+    from chalicelib.comments.mail import Mailer
+
+# The emails' modules (and the standard library's email package) are imported by the first
+# batch, not with the app: the site function, which imports the app too, never needs them.
 
 bp = Blueprint(__name__)
 
@@ -24,6 +28,8 @@ STREAM_ARN_PLACEHOLDER = (
 
 def mailer() -> Mailer | None:
     """SES as the configured sender; a folder of .eml files on the local stack; else none."""
+    from chalicelib.comments.mail import OutboxMailer, SesMailer
+
     current = settings.current()
     if not current.notify_from:
         return None
@@ -35,6 +41,8 @@ def mailer() -> Mailer | None:
 @bp.on_dynamodb_record(stream_arn=STREAM_ARN_PLACEHOLDER, batch_size=100, name="notify")
 def notify(event: DynamoDBEvent) -> dict[str, Any]:
     """Returns Lambda's partial batch response (the event source reports item failures)."""
+    from chalicelib.comments.notify import Sources, handle_batch
+
     sends = mailer()
     if sends is None:
         return {"batchItemFailures": []}

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from tests.conftest import CONTENT, ROOT
-from tools import bytecode
+from tools import bundle_templates, bytecode
 from tools.infra import offline_env
 
 # Runs inside the unzipped bundle, in a fresh interpreter whose path starts there.
@@ -46,6 +46,8 @@ with mock_aws():
         "body": response["body"],
             "modules": [m.__file__ for m in (app_module, chalicelib, jinja2, nh3, chalice)],
         "templates": str(rendering.TEMPLATES_DIR),
+        "loader": type(rendering.environment().loader).__name__,
+        "compiled": str(rendering.COMPILED_DIR),
     }))
 """
 
@@ -83,7 +85,9 @@ def test_the_packaged_bundle_renders_a_post_page(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert bytecode.add_bytecode(out / "deployment.zip") > 100  # as tools.infra.package does
+    # As tools.infra.package does: templates compiled, then bytecode for every module.
+    assert bundle_templates.add_compiled_templates(out / "deployment.zip") > 10
+    assert bytecode.add_bytecode(out / "deployment.zip") > 100
     bundle = tmp_path / "bundle"
     with zipfile.ZipFile(out / "deployment.zip") as zf:
         names = set(zf.namelist())
@@ -132,5 +136,12 @@ def test_the_packaged_bundle_renders_a_post_page(tmp_path: Path) -> None:
     assert "Dermatologist-level classification" in data["body"]
     assert 'href="/api/tags/skin-cancer"' in data["body"]
     resolved = bundle.resolve()
-    for path in [*data["modules"], data["templates"]]:
+    for path in [*data["modules"], data["templates"], data["compiled"]]:
         assert Path(path).resolve().is_relative_to(resolved), path
+    # A new container imports the templates compiled at packaging, bytecode included.
+    assert data["loader"] == "ModuleLoader"
+    compiled = sorted(n for n in names if n.startswith("templates_compiled/tmpl_"))
+    assert len(compiled) > 10
+    assert bytecode.is_current(
+        (bundle / bytecode.pyc_name(compiled[0])).read_bytes(), (bundle / compiled[0]).read_bytes()
+    )

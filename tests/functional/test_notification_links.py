@@ -11,9 +11,9 @@ import itsdangerous.timed
 from botocore.exceptions import ClientError
 
 from chalicelib import deps
+from chalicelib.comments.mail import SesMailer
 from chalicelib.comments.table import comment_key
 from chalicelib.signing import REVIEW_SECONDS
-from chalicelib.views import streams
 from tests.functional.comment_helpers import FORM
 from tests.functional.screen_helpers import csrf_of
 from tests.functional.test_moderation_admin import add
@@ -132,7 +132,7 @@ def test_one_failed_send_fails_only_its_record_and_the_retry_sends_only_it(
 ) -> None:
     notice = numbered(reply_notice(client, ses, parent_email="bounces@example.org"), "200")
     queue = numbered(record("INSERT", item(add(body="Waiting", ip="192.0.2.30"))), "300")
-    real = streams.SesMailer.send
+    real = SesMailer.send
     rejected = {"bounces@example.org"}
 
     def rejecting(self, email):
@@ -141,7 +141,7 @@ def test_one_failed_send_fails_only_its_record_and_the_retry_sends_only_it(
             raise ClientError(error, "SendRawEmail")
         return real(self, email)
 
-    monkeypatch.setattr(streams.SesMailer, "send", rejecting)
+    monkeypatch.setattr(SesMailer, "send", rejecting)
     answer = invoke(client, notice, queue)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "200"}]}
     assert [m.to for m in sent(ses)] == [["mod@example.org"]]

@@ -1,0 +1,108 @@
+"""A new Lambda container imports only what its function needs.
+
+The site function serves a post page from the rendered JSON publishing wrote, so it never
+imports the Markdown, YAML or sanitiser libraries (nor the CLI's), nor the notification
+emails' modules; the notification function's init (importing the app) imports neither
+Jinja2 nor python-slugify. Each is checked in a fresh interpreter against a moto server in
+another process, as the bench measures it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from chalicelib import deps
+from chalicelib.posts.publishing import load_content, publish
+from chalicelib.resources import create_resources
+from tests.conftest import CONTENT, ROOT
+from tools.lambda_events import apigw_event
+from tools.live_stack import free_port
+
+PUBLISHING_ONLY = ("markdown_it", "mdit_py_plugins", "nh3", "yaml", "PIL", "rich", "pygments")
+SITE_ONLY = ("jinja2", "slugify")
+NOTIFY_ONLY = ("chalicelib.comments.notify", "chalicelib.comments.mail", "email.policy")
+
+FIRST_VIEW = """
+import json, sys
+import app
+response = app.app(json.loads(sys.argv[1]), None)
+print(json.dumps({"status": response["statusCode"], "modules": sorted(sys.modules)}))
+"""
+IMPORT_ONLY = """
+import json, sys
+import app
+print(json.dumps({"status": 0, "modules": sorted(sys.modules)}))
+"""
+
+
+@pytest.fixture
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto server on loopback with the sample site published to it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tools.moto_patches", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        endpoint = f"http://127.0.0.1:{port}"
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        deps.reset()
+        create_resources()
+        publish(deps.posts(), load_content(CONTENT))
+        yield endpoint
+    finally:
+        deps.reset()
+        server.terminate()
+        server.wait(10)
+
+
+def fresh_process(code: str, *args: str) -> tuple[int, set[str]]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    return data["status"], set(data["modules"])
+
+
+def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in names)
+
+
+def test_a_post_page_in_a_new_container_never_imports_markdown_yaml_or_the_sanitiser(
+    moto_server: str,
+) -> None:
+    from app import app
+
+    event = apigw_event(app, "GET", "/posts/machine-learning-skin-cancer-photos")
+    status, modules = fresh_process(FIRST_VIEW, json.dumps(event))
+    assert status == 200
+    assert loaded(modules, PUBLISHING_ONLY) == []
+    assert "chalicelib.posts.frontmatter" not in modules
+    assert [m for m in NOTIFY_ONLY if m in modules] == []
+    assert "jinja2" in modules  # the check sees what the page did import
+
+
+def test_the_notification_functions_init_imports_no_template_or_markdown_library(
+    moto_server: str,
+) -> None:
+    _, modules = fresh_process(IMPORT_ONLY)
+    assert loaded(modules, PUBLISHING_ONLY + SITE_ONLY) == []
