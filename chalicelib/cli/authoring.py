@@ -16,6 +16,7 @@ from chalicelib.cli.output import CliError, each, out, track
 from chalicelib.edge_cache import paths_for
 from chalicelib.posts.model import SLUG_RE, PostMeta
 from chalicelib.posts.publishing import load_content, publish, unpublish
+from chalicelib.posts.site import parse_site
 from chalicelib.posts.store import post_key
 from chalicelib.resources import create_resources
 
@@ -45,6 +46,7 @@ def cmd_publish(args: argparse.Namespace) -> None:
     url = local_site_url(args)
     if url:
         content.site_text = with_site_url(content.site_text, url)
+        content.site = parse_site(content.site_text)  # what the rendered site.json says
     if args.dry_run:
         out(f"{len(content.posts)} post file(s) and site.yaml are valid; nothing uploaded.")
         return
