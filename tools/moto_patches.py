@@ -221,13 +221,31 @@ def _bounded_stream() -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Serve a patched moto on a loopback port until killed: `python -m tools.moto_patches PORT`."""
+    """Serve a patched moto on a loopback port until killed:
+    `python -m tools.moto_patches PORT [--keep-alive]`.
+
+    moto's own server (werkzeug's) closes every connection after its answer; AWS's
+    endpoints keep them open, and botocore reuses them. With --keep-alive (`make bench`)
+    the same moto application is served by waitress, which keeps them open too, so a
+    client's CPU per request is what it is against AWS, with no TCP connection per call.
+    """
     import time
 
+    install()
+    port = int(argv[0])
+    if "--keep-alive" in argv[1:]:
+        import waitress
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        server = waitress.create_server(
+            DomainDispatcherApplication(create_backend_app), host="127.0.0.1", port=port, threads=4
+        )
+        print("ready", flush=True)
+        server.run()  # until SIGTERM
+        return 0
     from moto.server import ThreadedMotoServer
 
-    install()
-    ThreadedMotoServer(ip_address="127.0.0.1", port=int(argv[0]), verbose=False).start()
+    ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
     print("ready", flush=True)
     while True:  # SIGTERM's default action ends the process
         time.sleep(3600)

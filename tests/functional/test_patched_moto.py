@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -19,12 +21,14 @@ from tools.live_stack import free_port
 TABLE = "patched"
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    """A patched moto server in its own process: the patches never reach this one's moto."""
+@pytest.fixture(scope="module", params=["moto's server", "keep-alive"])
+def endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A patched moto server in its own process: the patches never reach this one's moto.
+    Either moto's own server (`make run`) or waitress keeping connections open (`make bench`)."""
     port = free_port()
+    flags = ["--keep-alive"] if request.param == "keep-alive" else []
     server = subprocess.Popen(
-        [sys.executable, "-m", "tools.moto_patches", str(port)],
+        [sys.executable, "-m", "tools.moto_patches", str(port), *flags],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -233,3 +237,29 @@ def test_a_query_reads_its_partition_in_order_and_an_index_query_still_reads_the
         )["Items"]
         == []
     )
+
+
+def test_the_keep_alive_server_answers_on_one_connection(
+    endpoint: str, request: pytest.FixtureRequest
+) -> None:
+    """`make bench` measures a client's CPU per request as against AWS: no new TCP
+    connection per call. moto's own server closes each one."""
+    conn = http.client.HTTPConnection(urlsplit(endpoint).netloc)
+    headers = {
+        "X-Amz-Target": "DynamoDB_20120810.ListTables",
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=bench/20270101/us-east-1/dynamodb/"
+        "aws4_request, SignedHeaders=host, Signature=0",
+    }
+    sockets, closes = [], []
+    for _ in range(2):
+        conn.request("POST", "/", body="{}", headers=headers)
+        response = conn.getresponse()
+        assert response.status == 200 and b"TableNames" in response.read()
+        sockets.append(conn.sock)
+        closes.append(response.getheader("Connection", "").lower() == "close")
+    if request.node.callspec.params["endpoint"] == "keep-alive":
+        assert sockets[0] is not None and sockets[0] is sockets[1]
+        assert closes == [False, False]
+    else:
+        assert closes == [True, True]
