@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.live_stack import free_port
+from tools.live_stack import moto_server
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTS = {  # slug -> approved comments (the posts' pages are alike: comments open on each)
@@ -350,17 +350,8 @@ def _peak_memory(app: Any, env: dict[str, str]) -> None:
 
 
 def main() -> None:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tools.moto_patches", str(port), "--keep-alive"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
-        env = _environment(f"http://127.0.0.1:{port}")
+    with moto_server(keep_alive=True) as endpoint:
+        env = _environment(endpoint)
         os.environ.clear()
         os.environ.update(env)
         import app as app_module
@@ -376,9 +367,6 @@ def main() -> None:
         _warm_views(app_module.app)
         _cold_start(app_module.app, env)
         _peak_memory(app_module.app, env)
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def moto_server(keep_alive: bool = False) -> Iterator[str]:
+    """A patched moto server in its own process on a free loopback port (its endpoint URL);
+    with `keep_alive`, served by waitress, which keeps connections open as AWS does."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tools.moto_patches", str(port)]
+        + (["--keep-alive"] if keep_alive else []),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        yield f"http://{HOST}:{port}"
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def rss_bytes(pid: int) -> int:

@@ -21,8 +21,8 @@ from chalicelib import deps
 from chalicelib.posts.publishing import load_content, publish
 from chalicelib.resources import create_resources
 from tests.conftest import CONTENT, ROOT
+from tools import live_stack
 from tools.lambda_events import apigw_event
-from tools.live_stack import free_port
 
 PUBLISHING_ONLY = ("markdown_it", "mdit_py_plugins", "nh3", "yaml", "PIL", "rich", "pygments")
 SITE_ONLY = ("jinja2", "slugify")
@@ -44,26 +44,15 @@ print(json.dumps({"status": 0, "modules": sorted(sys.modules)}))
 @pytest.fixture
 def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A moto server on loopback with the sample site published to it."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tools.moto_patches", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
-        endpoint = f"http://127.0.0.1:{port}"
+    with live_stack.moto_server() as endpoint:
         monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
         deps.reset()
-        create_resources()
-        publish(deps.posts(), load_content(CONTENT))
-        yield endpoint
-    finally:
-        deps.reset()
-        server.terminate()
-        server.wait(10)
+        try:
+            create_resources()
+            publish(deps.posts(), load_content(CONTENT))
+            yield endpoint
+        finally:
+            deps.reset()
 
 
 def fresh_process(code: str, *args: str) -> tuple[int, set[str]]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -15,8 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import ROOT
-from tools.live_stack import free_port
+from tools.live_stack import moto_server
 
 TABLE = "patched"
 
@@ -25,21 +22,8 @@ TABLE = "patched"
 def endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
     """A patched moto server in its own process: the patches never reach this one's moto.
     Either moto's own server (`make run`) or waitress keeping connections open (`make bench`)."""
-    port = free_port()
-    flags = ["--keep-alive"] if request.param == "keep-alive" else []
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tools.moto_patches", str(port), *flags],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert server.stdout is not None
-    assert server.stdout.readline().strip() == "ready"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with moto_server(keep_alive=request.param == "keep-alive") as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
