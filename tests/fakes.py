@@ -91,7 +91,11 @@ class FakeCommentStore:
             self.approvals[comment.email_hash] = self.approvals.get(comment.email_hash, 0) + delta
 
     def set_status(
-        self, comment_id: str, status: str, by: Moderation | None = None
+        self,
+        comment_id: str,
+        status: str,
+        by: Moderation | None = None,
+        current: Comment | None = None,  # the real store's saving of a read: nothing here
     ) -> Comment | None:
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
@@ -125,7 +129,7 @@ class FakeCommentStore:
         self.comments[comment_id] = edited
         return edited
 
-    def delete(self, comment_id: str) -> bool:
+    def delete(self, comment_id: str, current: Comment | None = None) -> bool:
         current = self.comments.pop(comment_id, None)
         if current is None:
             return False

@@ -66,7 +66,7 @@ class Session:
         before = self.comments.get(comment_id)
         if before is None:
             return None
-        after = self.comments.set_status(comment_id, status, by)
+        after = self.comments.set_status(comment_id, status, by, current=before)
         if after is not None and shows_on_page(before.status, after.status):
             self._shown(after.post)
         return after
@@ -74,7 +74,7 @@ class Session:
     def delete(self, comment_id: str) -> bool:
         """Delete a comment; False if there is none."""
         before = self.comments.get(comment_id)
-        if before is None or not self.comments.delete(comment_id):
+        if before is None or not self.comments.delete(comment_id, current=before):
             return False
         if shows_on_page(before.status, None):
             self._shown(before.post)

@@ -42,13 +42,18 @@ class CommentStore(NewComments, Privacy, QueueReads):
         self.pages = PageCache(ttl=cache_ttl, clock=clock)
 
     def set_status(
-        self, comment_id: str, status: str, by: Moderation | None = None
+        self,
+        comment_id: str,
+        status: str,
+        by: Moderation | None = None,
+        current: Comment | None = None,
     ) -> Comment | None:
         """Move a comment to `status`, keeping the counts exact, and record who did it (`by`);
-        None if it does not exist."""
+        None if it does not exist. `current`: the comment as the caller just read it (the
+        write holds only while its status is still the one read)."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
-        current = self.get(comment_id)
+        current = current if current and current.id == comment_id else self.get(comment_id)
         if current is None or current.removed:
             return None  # a removed comment is a placeholder in a thread: nothing to moderate
         if current.status == status:

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from chalicelib.comments import first_page
 from chalicelib.comments import table as t
 from chalicelib.comments.errors import ConcurrentChange
-from chalicelib.comments.model import CommentPage
+from chalicelib.comments.model import Comment, CommentPage
 from chalicelib.comments.page_cache import PageCache
 from chalicelib.comments.pages import PageQuery, first_comments, page_of
 from chalicelib.comments.reads import CommentReads
@@ -125,9 +125,11 @@ class Writer(CommentReads):
                 raise ConcurrentChange() from exc
             raise
 
-    def delete(self, comment_id: str) -> bool:
-        """Delete a comment with its pointer and duplicate guard; False if it does not exist."""
-        current = self.get(comment_id)
+    def delete(self, comment_id: str, current: Comment | None = None) -> bool:
+        """Delete a comment with its pointer and duplicate guard; False if it does not exist.
+        `current`: the comment as the caller just read it (the delete holds only while its
+        status is still the one read)."""
+        current = current if current and current.id == comment_id else self.get(comment_id)
         if current is None:
             return False
         tx = Transaction(self.table)

@@ -53,3 +53,28 @@ def test_held_comments_leave_and_join_the_page_with_exact_counts(client) -> None
     assert store.approved_count(SLUG) == 0
     assert store.get(held[0].id).status == "trash"
     assert store.delete(held[0].id) and store.get(held[0].id) is None
+
+
+def test_an_approval_reads_its_comment_once_and_its_page_once(client) -> None:
+    """A moderation action: the comment (its pointer, then the item), the post's first page
+    to store it again, one transaction; nothing read twice."""
+    import json
+
+    from tests.functional.comment_helpers import ADMIN
+
+    _seed("pending", 1, 0)
+    held = numbered_comment(0, "pending")
+    with aws_calls() as calls:
+        response = client.http.request(
+            "PATCH",
+            f"/api/admin/comments/{held.id}",
+            headers=ADMIN,
+            body=json.dumps({"status": "approved"}),
+        )
+    assert response.status_code == 200
+    dynamodb = {op: n for op, n in calls.items() if op.startswith("dynamodb.")}
+    assert dynamodb == {
+        "dynamodb.GetItem": 2,
+        "dynamodb.Query": 1,
+        "dynamodb.TransactWriteItems": 1,
+    }, dynamodb
