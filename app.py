@@ -21,7 +21,6 @@ from chalicelib.views import (
 
 app = Chalice(app_name="lambdapress")
 app.log.setLevel(logging.INFO)
-logging.getLogger("chalicelib").setLevel(logging.INFO)
 
 app.register_blueprint(api.bp)
 app.register_blueprint(admin.bp)
