@@ -16,6 +16,7 @@ for (the site's page size changed) or for a thread nobody has changed since the 
 from __future__ import annotations
 
 import json
+import logging
 import zlib
 from collections.abc import Iterable
 from typing import Any
@@ -23,9 +24,17 @@ from typing import Any
 from chalicelib.comments import table as t
 from chalicelib.comments.model import Comment, CommentPage
 
+log = logging.getLogger(__name__)
+
 # Compressed bytes of a page: room to spare under DynamoDB's 400 KB item limit.
 MAX_STORED = 300_000
+# Its text before compression: what a view decompresses and parses at most (comments that
+# repeat themselves compress a hundredfold).
+MAX_TEXT = 2_000_000
 _FIELDS = ("id", "path", "parent_id", "author", "url", "html", "created_at", "edited_at")
+# How a stored page is laid out: a page of another layout (written by another version of
+# lambdapress) is not read, and readers Query until the thread's next change stores it anew.
+LAYOUT = 1
 
 
 def after_change(
@@ -44,22 +53,40 @@ def after_change(
 
 def item(slug: str, page: CommentPage, version: int, size: int | None) -> dict[str, Any]:
     """The stored page; with no page in it when it would not fit or `size` is unknown."""
-    values: dict[str, Any] = {"version": version, "approved": page.count, "size": size or 0}
+    values: dict[str, Any] = {
+        "version": version,
+        "approved": page.count,
+        "size": size or 0,
+        "layout": LAYOUT,
+    }
     if size:
         shown = [[getattr(c, f) for f in _FIELDS] + [c.removed] for c in page.comments]
         text = json.dumps([shown, page.next_after], separators=(",", ":"), ensure_ascii=False)
         packed = zlib.compress(text.encode(), 6)
-        if len(packed) <= MAX_STORED:
+        if len(text) <= MAX_TEXT and len(packed) <= MAX_STORED:
             values["page"] = packed
     return {**t.first_page_key(slug), **t.item(values)}
 
 
 def read(typed: dict[str, Any] | None, slug: str, size: int) -> tuple[CommentPage, int] | None:
     """(The page, its thread's version) from the stored item; None when readers must Query
-    (no item, no page in it, or a page of another size)."""
-    if typed is None or "page" not in typed or int(typed["size"]["N"]) != size:
+    (no item, no page in it, a page of another size or layout, or one that cannot be read)."""
+    if typed is None or "page" not in typed or typed.get("layout", {}).get("N") != str(LAYOUT):
         return None
-    shown, next_after = json.loads(zlib.decompress(typed["page"]["B"]))
+    if typed.get("size", {}).get("N") != str(size):
+        return None
+    try:
+        shown, next_after = json.loads(zlib.decompress(typed["page"]["B"]))
+        return _page(slug, shown, next_after, typed)
+    except (zlib.error, ValueError, TypeError, KeyError):
+        log.warning("the stored first page of %s cannot be read: its thread is queried", slug)
+        return None
+
+
+def _page(
+    slug: str, shown: list[list[Any]], next_after: str | None, typed: dict[str, Any]
+) -> tuple[CommentPage, int]:
+    """The stored rows as the comments they show (no email, no body: never stored)."""
     comments = [
         Comment(
             **dict(zip(_FIELDS, row[:-1], strict=True)),

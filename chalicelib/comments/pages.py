@@ -29,21 +29,19 @@ class PageQuery:
 
 
 def _query(table: str, q: PageQuery) -> dict[str, Any]:
-    """The first page starts at the counter item, which sorts just before the comments."""
     pk = t.post_pk(q.slug)
-    low = t.COUNT_SK if q.first else t.sort_key(q.at or "")
     query: dict[str, Any] = {
         "TableName": table,
         # Only approved comments live in this range: no filter, so every item read is shown.
         "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
         "ExpressionAttributeValues": {
             ":pk": {"S": pk},
-            ":lo": {"S": low},
+            ":lo": {"S": t.sort_key(q.at or "")},
             ":hi": {"S": t.COMMENTS_END},
         },
         "ScanIndexForward": q.forward,
         "ConsistentRead": True,
-        "Limit": q.size + 2,
+        "Limit": q.size + 1,  # a page, and one more to know whether any follow
     }
     start = q.after if q.forward else q.before
     if start is not None:
@@ -55,51 +53,42 @@ def counter_values(typed: dict[str, Any] | None) -> tuple[int, int]:
     """(approved count, thread version) from the post's counter item, (0, 0) without one."""
     if not typed:
         return 0, 0
-    return int(typed["approved"]["N"]), int(typed.get("version", {}).get("N", 0))
+    return int(typed.get("approved", {}).get("N", 0)), int(typed.get("version", {}).get("N", 0))
 
 
-def _collect(
-    client: Any, query: dict[str, Any], size: int
-) -> tuple[tuple[int, int] | None, list[Comment], bool]:
-    """Read until past a page's worth: (the counter's values if it was read, the comments,
-    whether more remain).
-
-    With no filter, the Limit of size + 2 (the counter, a page, one more) ends this in one
-    Query; the loop only guards against DynamoDB's 1 MB page of a very long thread.
-    """
-    counter, unfinished = None, True
+def _collect(client: Any, query: dict[str, Any], size: int) -> tuple[list[Comment], bool]:
+    """Read until past a page's worth: (the comments, whether the read stopped before the
+    end). With no filter, the Limit ends this in one Query; the loop only guards against
+    DynamoDB's 1 MB page of a very long thread."""
+    unfinished = True
     found: list[Comment] = []
     while unfinished and len(found) <= size:
         resp = client.query(**query)
-        for typed in resp.get("Items", []):
-            if typed["SK"]["S"] == t.COUNT_SK:
-                counter = counter_values(typed)
-            else:
-                found.append(t.comment_from_item(typed))
+        found.extend(t.comment_from_item(typed) for typed in resp.get("Items", []))
         unfinished = "LastEvaluatedKey" in resp
         if unfinished:
             query["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-    return counter, found, unfinished
+    return found, unfinished
 
 
-def first_comments(
-    client: Any, table: str, slug: str, n: int
-) -> tuple[tuple[int, int], list[Comment], bool]:
-    """The counter's (count, version), the thread's first `n` comments (fewer if it has
-    fewer), and whether the read stopped before the end."""
-    counter, found, unfinished = _collect(client, _query(table, PageQuery(slug, n - 1)), n - 1)
-    return counter or (0, 0), found, unfinished
+def first_comments(client: Any, table: str, slug: str, n: int) -> tuple[list[Comment], bool]:
+    """The thread's first `n` comments (fewer if it has fewer), and whether the read
+    stopped before the end."""
+    return _collect(client, _query(table, PageQuery(slug, n - 1)), n - 1)
 
 
 def read_page(
-    client: Any, table: str, q: PageQuery, counter: tuple[int, int] | None = None
+    client: Any, table: str, q: PageQuery, counter: tuple[int, int]
 ) -> tuple[CommentPage, int]:
-    """The page `q` names and the thread version it shows. The first page reads the counter
-    in its own Query; any other needs the `counter` read just before it."""
-    read, found, unfinished = _collect(client, _query(table, q), q.size)
-    if q.first:
-        counter = read or (0, 0)  # none means nothing was ever approved
-    count, version = counter or (0, 0)
+    """The page `q` names and the thread version it shows.
+
+    `counter` is the post's counter item, read (GetItem or BatchGetItem) just before: a
+    Query sees a concurrent transaction's items one by one (read-committed), while a
+    GetItem sees it whole or not at all. Read first, the version is never newer than the
+    comments the Query returns, so a page is never kept as current when it is not.
+    """
+    found, unfinished = _collect(client, _query(table, q), q.size)
+    count, version = counter
     return page_of(q, count, found, unfinished), version
 
 

@@ -66,24 +66,28 @@ class CommentReads:
         q = PageQuery(slug, page_size, after, before, at)
 
         def load() -> tuple[CommentPage, int]:
-            if q.first:  # stored as shown by the thread's last change, if it fits
-                ready = self._stored_first_page(slug, q.size)
-                if ready is not None:
-                    return ready
-            counter = None if q.first else self._counter(slug)  # before the page: see pages.py
+            if not q.first:  # the counter first: see read_page
+                return read_page(self.client, self.table, q, self._counter(slug))
+            counter, ready = self._stored_first_page(slug, q.size)
+            if ready is not None:
+                return ready
+            if counter == (0, 0):
+                return CommentPage(count=0, comments=[]), 0  # nothing was ever approved
             return read_page(self.client, self.table, q, counter)
 
         return self.pages.get(q, lambda: self._counter(slug)[1], load)
 
-    def _stored_first_page(self, slug: str, size: int) -> tuple[CommentPage, int] | None:
-        """The stored first page, with the counter in the same request: None unless the
-        page belongs to the counter's version (a writer of an earlier lambdapress moves
-        the version without storing the page)."""
+    def _stored_first_page(
+        self, slug: str, size: int
+    ) -> tuple[tuple[int, int], tuple[CommentPage, int] | None]:
+        """The counter and the stored first page, in one request; the page only if it
+        belongs to the counter's version (a writer of an earlier lambdapress, still
+        running during an upgrade, moves the version without storing the page)."""
         count_key, page_key = t.count_key(slug), t.first_page_key(slug)
         found = self._items_at([count_key, page_key])
+        counter = counter_values(found.get(t.key_of(count_key)))
         ready = first_page.read(found.get(t.key_of(page_key)), slug, size)
-        _, version = counter_values(found.get(t.key_of(count_key)))
-        return ready if ready is not None and ready[1] == version else None
+        return counter, ready if ready is not None and ready[1] == counter[1] else None
 
     # --- privacy (CLI only: these scan) ------------------------------------
 

@@ -20,7 +20,6 @@ from chalicelib.comments.queue import QueueReads
 from chalicelib.comments.rules import render_comment
 from chalicelib.comments.submissions import Guards, NewComments
 from chalicelib.comments.transaction import Transaction
-from chalicelib.posts.site import CommentPolicy
 
 __all__ = ["CommentStore", "Guards"]
 
@@ -34,8 +33,10 @@ class CommentStore(NewComments, Privacy, QueueReads):
         table: str,
         cache_ttl: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
-        page_size: Callable[[], int | None] = lambda: CommentPolicy.page_size,
+        page_size: Callable[[], int | None] = lambda: None,
     ) -> None:
+        """`page_size`: the site's comments per page, for the first page each change to a
+        thread stores (deps gives site.yaml's); without it none is stored and readers Query."""
         self.client = client
         self.table = table
         self.page_size = page_size

@@ -26,15 +26,13 @@ class ThreadChange:
 def counter_update(slug: str, delta: int, version: int) -> dict[str, Any]:
     """The post's counter moves by `delta` and to the next version, only from `version`:
     the thread must not have changed since its first page was read."""
-    values = {":v": {"N": str(version)}, ":next": {"N": str(version + 1)}}
-    update = "SET #v = :next"
-    if delta:
-        update += " ADD approved :d"
-        values[":d"] = {"N": str(delta)}
+    values = {":next": {"N": str(version + 1)}, ":d": {"N": str(delta)}}
+    if version:
+        values[":v"] = {"N": str(version)}
     return {
         "Key": t.count_key(slug),
-        "UpdateExpression": update,
-        "ConditionExpression": "attribute_not_exists(#v) OR #v = :v",
+        "UpdateExpression": "SET #v = :next ADD approved :d",  # a new counter counts from 0
+        "ConditionExpression": "#v = :v" if version else "attribute_not_exists(#v)",
         "ExpressionAttributeNames": {"#v": "version"},
         "ExpressionAttributeValues": values,
     }

@@ -98,9 +98,13 @@ class Writer(CommentReads):
         parts = _ThreadParts()
         size = self.page_size() if tx.threads else None
         for slug, change in tx.threads.items():
+            # The counter first, whole (a GetItem sees a transaction whole or not at all),
+            # then the comments (a Query may see one half-done): a change landing between
+            # the two moves the version, and the condition below sends this round again.
+            count, version = self._counter(slug)
             # Enough to fill the page after its removals, and one more to know if any follow.
             n = (size or 1) + 1 + change.removals
-            (count, version), found, unfinished = first_comments(self.client, self.table, slug, n)
+            found, unfinished = first_comments(self.client, self.table, slug, n)
             shown = first_page.after_change(found, change.shown)
             page = page_of(PageQuery(slug, size or 1), count + change.delta, shown, unfinished)
             update = counter_update(slug, change.delta, version)

@@ -14,7 +14,7 @@ from chalicelib import deps, settings
 from chalicelib.comments import first_page
 from chalicelib.comments import table as t
 from chalicelib.comments.model import Comment, CommentPage, Edit
-from chalicelib.comments.pages import PageQuery, read_page
+from chalicelib.comments.pages import PageQuery, counter_values, read_page
 from chalicelib.comments.store import CommentStore
 from tests.functional.test_comment_store_contract import comment
 from tests.support import aws_calls
@@ -45,9 +45,8 @@ def _stored(size: int = SIZE) -> tuple[CommentPage, int] | None:
 
 def _queried(size: int = SIZE) -> tuple[CommentPage, int]:
     client, table = deps.client("dynamodb"), settings.current().table
-    counter = t.plain(client.get_item(TableName=table, Key=t.count_key(SLUG))["Item"])
-    page, _ = read_page(client, table, PageQuery(SLUG, size))
-    return page, int(counter["version"])
+    counter = counter_values(client.get_item(TableName=table, Key=t.count_key(SLUG))["Item"])
+    return read_page(client, table, PageQuery(SLUG, size), counter)
 
 
 def _assert_current() -> None:
@@ -242,3 +241,40 @@ def test_a_version_moved_without_the_page_is_not_trusted(aws) -> None:
         page = _store().approved_page(SLUG, SIZE)
     assert calls == {"dynamodb.BatchGetItem": 1, "dynamodb.Query": 1}, calls
     assert [c.id for c in page.comments] == [first.id, second.id] and page.count == 2
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        {"layout": {"N": str(first_page.LAYOUT + 1)}},  # written by a later version
+        {"page": {"B": b"not zlib at all"}},
+        {"page": {"B": zlib.compress(b'[[["too", "few"]], null]')}},
+    ],
+)
+def test_a_stored_page_that_cannot_be_read_is_queried(aws, spoil) -> None:
+    store = _store()
+    for n in range(1, 4):
+        store.import_comment(comment(n, post=SLUG))
+    table = settings.current().table
+    typed = deps.client("dynamodb").get_item(TableName=table, Key=t.first_page_key(SLUG))["Item"]
+    deps.client("dynamodb").put_item(TableName=table, Item={**typed, **spoil})
+    with aws_calls() as calls:
+        page = _store().approved_page(SLUG, SIZE)
+    assert calls == {"dynamodb.BatchGetItem": 1, "dynamodb.Query": 1}, calls
+    assert _shown(page) == _shown(_queried()[0])
+
+
+def test_a_page_whose_text_is_too_long_is_not_stored(aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Comments that repeat themselves compress well; a view must not unpack megabytes."""
+    monkeypatch.setattr(first_page, "MAX_TEXT", 2_000)
+    store = _store()
+    store.import_comment(comment(1, post=SLUG, body="again " * 1_000))
+    assert _stored() is None
+    assert [c.id for c in _store().approved_page(SLUG, SIZE).comments] == [comment(1).id]
+
+
+def test_a_post_with_no_comments_costs_one_request(aws) -> None:
+    with aws_calls() as calls:
+        page = _store().approved_page("no-comments-yet", SIZE)
+    assert (page.count, page.comments) == (0, [])
+    assert calls == {"dynamodb.BatchGetItem": 1}, calls

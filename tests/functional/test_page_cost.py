@@ -56,8 +56,8 @@ def test_held_comments_leave_and_join_the_page_with_exact_counts(client) -> None
 
 
 def test_an_approval_reads_its_comment_once_and_its_page_once(client) -> None:
-    """A moderation action: the comment (its pointer, then the item), the post's first page
-    to store it again, one transaction; nothing read twice."""
+    """A moderation action: the comment (its pointer, then the item), the post's counter
+    and first page to store it again, one transaction; nothing read twice."""
     import json
 
     from tests.functional.comment_helpers import ADMIN
@@ -74,7 +74,7 @@ def test_an_approval_reads_its_comment_once_and_its_page_once(client) -> None:
     assert response.status_code == 200
     dynamodb = {op: n for op, n in calls.items() if op.startswith("dynamodb.")}
     assert dynamodb == {
-        "dynamodb.GetItem": 2,
+        "dynamodb.GetItem": 3,
         "dynamodb.Query": 1,
         "dynamodb.TransactWriteItems": 1,
     }, dynamodb
