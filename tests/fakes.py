@@ -70,8 +70,11 @@ class FakeCommentStore:
             )
         return self.comments[comment.id]
 
-    def import_comment(self, comment: Comment) -> bool:
+    def import_comment(self, comment: Comment, store_page: bool = True) -> bool:
         return self._insert(comment)
+
+    def rebuild_first_page(self, slug: str) -> None:
+        """Nothing is stored ahead here: pages are read from the comments themselves."""
 
     def _insert(self, comment: Comment) -> bool:
         if comment.id in self.comments:

@@ -10,7 +10,9 @@ the page was built from is still the counter's, so a page never lags its thread.
 
 A page too large for one item (comments of 64 KB each) is not stored: the item keeps the
 version with no page, and readers Query, as they do for a page size the item was not built
-for (the site's page size changed) or for a thread nobody has changed since the upgrade.
+for (the site's page size changed), for a page left behind its thread's version (a change
+made while site.yaml could not be read, a bulk import until its end, an earlier version of
+lambdapress) and for a thread nobody has changed since the upgrade.
 """
 
 from __future__ import annotations
@@ -51,20 +53,19 @@ def after_change(
     return sorted(by_path.values(), key=lambda c: c.path)  # as DynamoDB orders the keys
 
 
-def item(slug: str, page: CommentPage, version: int, size: int | None) -> dict[str, Any]:
-    """The stored page; with no page in it when it would not fit or `size` is unknown."""
+def item(slug: str, page: CommentPage, version: int, size: int) -> dict[str, Any]:
+    """The stored page (`size` comments at most); with no page in it when it would not fit."""
     values: dict[str, Any] = {
         "version": version,
         "approved": page.count,
-        "size": size or 0,
+        "size": size,
         "layout": LAYOUT,
     }
-    if size:
-        shown = [[getattr(c, f) for f in _FIELDS] + [c.removed] for c in page.comments]
-        text = json.dumps([shown, page.next_after], separators=(",", ":"), ensure_ascii=False)
-        packed = zlib.compress(text.encode(), 6)
-        if len(text) <= MAX_TEXT and len(packed) <= MAX_STORED:
-            values["page"] = packed
+    shown = [[getattr(c, f) for f in _FIELDS] + [c.removed] for c in page.comments]
+    text = json.dumps([shown, page.next_after], separators=(",", ":"), ensure_ascii=False)
+    packed = zlib.compress(text.encode(), 6)
+    if len(text) <= MAX_TEXT and len(packed) <= MAX_STORED:
+        values["page"] = packed
     return {**t.first_page_key(slug), **t.item(values)}
 
 

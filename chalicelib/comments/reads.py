@@ -68,7 +68,7 @@ class CommentReads:
         def load() -> tuple[CommentPage, int]:
             if not q.first:  # the counter first: see read_page
                 return read_page(self.client, self.table, q, self._counter(slug))
-            counter, ready = self._stored_first_page(slug, q.size)
+            counter, ready = self.stored_first_page(slug, q.size)
             if ready is not None:
                 return ready
             if counter == (0, 0):
@@ -77,7 +77,7 @@ class CommentReads:
 
         return self.pages.get(q, lambda: self._counter(slug)[1], load)
 
-    def _stored_first_page(
+    def stored_first_page(
         self, slug: str, size: int
     ) -> tuple[tuple[int, int], tuple[CommentPage, int] | None]:
         """The counter and the stored first page, in one request; the page only if it

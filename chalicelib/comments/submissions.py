@@ -83,9 +83,11 @@ class NewComments(Writer):
             raise ParentUnavailable() from cause
         raise cause or RuntimeError(f"no refusal for {sorted(failed)}")
 
-    def import_comment(self, comment: Comment) -> bool:
-        """Store an approved comment brought from elsewhere; False if it is already here."""
-        tx = self._new_comment(comment)
+    def import_comment(self, comment: Comment, store_page: bool = True) -> bool:
+        """Store an approved comment brought from elsewhere; False if it is already here.
+        Without `store_page`, its thread's first page is left for `rebuild_first_page`
+        (an import stores each post's page once, at its end)."""
+        tx = self._new_comment(comment, store_page)
         try:
             self._write(tx)
         except ClientError as exc:
@@ -94,10 +96,10 @@ class NewComments(Writer):
             raise
         return True
 
-    def _new_comment(self, comment: Comment) -> Transaction:
+    def _new_comment(self, comment: Comment, store_page: bool = True) -> Transaction:
         """A transaction that writes the comment and the pointer from its id, each only if new,
         and counts it (in its post's thread when approved, and by status)."""
-        tx = Transaction(self.table)
+        tx = Transaction(self.table, store_page)
         tx.put_new("comment", t.comment_item(comment))
         tx.put_new("pointer", t.pointer_item(comment))
         if comment.status == "approved":

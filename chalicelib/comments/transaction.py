@@ -41,8 +41,11 @@ def counter_update(slug: str, delta: int, version: int) -> dict[str, Any]:
 class Transaction:
     """TransactItems with a name for each part, so a cancellation says which part failed."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, store_pages: bool = True) -> None:
+        """`store_pages=False` leaves the threads' stored first pages behind their versions
+        (readers Query them), for a bulk import that stores each once at its end."""
         self.table = table
+        self.store_pages = store_pages
         self.items: list[dict[str, Any]] = []
         self.names: list[str] = []
         self.threads: dict[str, ThreadChange] = {}  # posts whose approved thread changes

@@ -4,9 +4,9 @@ Earlier versions kept every comment in its post's partition and filtered the pag
 by status; today held comments (pending, spam, trash) live apart (`HELD#<slug>`), so the
 page reads approved ones only, one item counts the comments of each status, and each post
 keeps its first page of comments ready (first_page.py). This moves each held comment with
-its pointer in one transaction, recounts, and stores every commented post's first page.
-It is idempotent: run it again and nothing moves. `make deploy` runs it before a new
-version goes live.
+its pointer in one transaction, recounts, and stores the first page of every commented
+post that lacks a current one. It is idempotent: run it again and nothing moves and no
+page is stored again. Operators run it before deploying a new version (README, Deploying).
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ def upgrade(store: Writer) -> Upgrade:
     counts = Counter(c.status for c in comments if not c.removed)
     report.counted = {status: counts.get(status, 0) for status in STATUSES}
     client.put_item(TableName=table, Item={**t.status_counts_key(), **t.item(report.counted)})
+    size = store.page_size()
     for slug in sorted({c.post for c in comments if c.status == "approved"}):
-        store.rebuild_first_page(slug)
-        report.pages += 1
+        if size and store.stored_first_page(slug, size)[1] is None:
+            store.rebuild_first_page(slug)
+            report.pages += 1
     return report

@@ -102,16 +102,19 @@ class Writer(CommentReads):
             # then the comments (a Query may see one half-done): a change landing between
             # the two moves the version, and the condition below sends this round again.
             count, version = self._counter(slug)
-            # Enough to fill the page after its removals, and one more to know if any follow.
-            n = (size or 1) + 1 + change.removals
-            found, unfinished = first_comments(self.client, self.table, slug, n)
-            shown = first_page.after_change(found, change.shown)
-            page = page_of(PageQuery(slug, size or 1), count + change.delta, shown, unfinished)
             update = counter_update(slug, change.delta, version)
             parts.add({"Update": {"TableName": self.table, **update}})
+            if not (tx.store_pages and size):
+                parts.pages[slug] = None
+                continue
+            # Enough to fill the page after its removals, and one more to know if any follow.
+            n = size + 1 + change.removals
+            found, unfinished = first_comments(self.client, self.table, slug, n)
+            shown = first_page.after_change(found, change.shown)
+            page = page_of(PageQuery(slug, size), count + change.delta, shown, unfinished)
             stored = first_page.item(slug, page, version + 1, size)
             parts.add({"Put": {"TableName": self.table, "Item": stored}})
-            parts.pages[slug] = (PageQuery(slug, size), page, version + 1) if size else None
+            parts.pages[slug] = (PageQuery(slug, size), page, version + 1)
         return parts
 
     def rebuild_first_page(self, slug: str) -> None:

@@ -56,6 +56,7 @@ def import_comments(
     for post in posts:
         paths: dict[str, str] = {}
         ids: dict[str, str] = {}
+        added = False
         # Parents before children: WordPress exports in id order, which dates follow.
         for wc in sorted(post.comments, key=lambda c: (c.created, int(c.wp_id or 0))):
             cid = comment_id(post.slug, wc.wp_id, wc.created)
@@ -77,7 +78,10 @@ def import_comments(
                 email_hash=signing.email_hash(wc.email) if wc.email else "",
                 client_hash=signing.keyed_hash("client", wc.ip) if wc.ip else "",
             )
-            if store.import_comment(comment):
+            if store.import_comment(comment, store_page=False):
                 report.comments_added += 1
+                added = True
             else:
                 report.comments_present += 1
+        if added:
+            store.rebuild_first_page(post.slug)  # once for the post, not once per comment

@@ -180,13 +180,12 @@ def test_a_page_of_another_or_no_known_size_is_queried(aws, written, read) -> No
 
 def test_with_nothing_published_a_change_still_moves_the_version(aws) -> None:
     """The site's page size comes from site.yaml: before the first publish it is unknown,
-    and the change stores the version with no page rather than failing."""
+    and the change moves the thread's version without storing a page, rather than failing."""
     store = deps.comments()
     store.import_comment(comment(1, post=SLUG))
-    typed = deps.client("dynamodb").get_item(
-        TableName=settings.current().table, Key=t.first_page_key(SLUG)
-    )["Item"]
-    assert "page" not in typed and typed["version"] == {"N": "1"}
+    ddb, table = deps.client("dynamodb"), settings.current().table
+    assert "Item" not in ddb.get_item(TableName=table, Key=t.first_page_key(SLUG))
+    assert ddb.get_item(TableName=table, Key=t.count_key(SLUG))["Item"]["version"] == {"N": "1"}
     assert [c.id for c in store.approved_page(SLUG, 50).comments] == [comment(1).id]
 
 

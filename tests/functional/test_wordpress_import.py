@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from chalicelib import cli, deps
 from tests.conftest import ROOT
-from tests.support import soup
+from tests.support import aws_calls, soup
 
 EXPORT = ROOT / "examples" / "wordpress-export.xml"
+
+
+def _pages() -> list[str]:
+    """The posts whose first page of comments is stored."""
+    items = deps.client("dynamodb").scan(TableName="lambdapress-test")["Items"]
+    return [i["PK"]["S"] for i in items if i["SK"]["S"] == "!PAGE" and "page" in i]
 
 
 def test_posts_and_threaded_comments_come_over_and_show_on_the_site(aws, content, capsys) -> None:
@@ -15,9 +21,12 @@ def test_posts_and_threaded_comments_come_over_and_show_on_the_site(aws, content
     from app import app
     from tools import greedy_routes
 
-    assert cli.main(["import-wordpress", str(EXPORT), "--content", str(content)]) == 0
+    with aws_calls() as calls:
+        assert cli.main(["import-wordpress", str(EXPORT), "--content", str(content)]) == 0
     out = capsys.readouterr().out
     assert "3 post(s) written, 0 kept; 4 comment(s) imported, 0 already there." in out
+    # Each post's first page is read and stored once, at the end of its comments.
+    assert calls["dynamodb.Query"] == 2 == len(set(_pages()))
     assert "skipped    About this blog: a page, not a post" in out
     written = (content / "posts" / "five-moments-revisited.md").read_text()
     assert "## What changed" in written and "<" not in written.split("---")[2]

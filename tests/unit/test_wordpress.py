@@ -114,17 +114,13 @@ def test_entity_expansion_attacks_are_refused() -> None:
 
 def test_an_imported_website_that_is_not_http_is_dropped() -> None:
     from chalicelib.importers.wordpress import ImportReport, import_comments
+    from tests.fakes import FakeCommentStore
 
     hostile = EXPORT.replace("https://amara.example.org", "javascript:alert(document.cookie)")
     posts, _ = parse_export(hostile)
-    stored = []
-
-    class Store:
-        def import_comment(self, comment):
-            stored.append(comment)
-            return True
-
-    import_comments(Store(), Signing("test key"), posts[:1], ImportReport())
+    store = FakeCommentStore()
+    import_comments(store, Signing("test key"), posts[:1], ImportReport())
+    stored = list(store.comments.values())
     assert [c.url for c in stored] == ["", "", ""]
     assert "javascript" not in repr(stored)
 
