@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 from botocore.exceptions import DataNotFoundError
-from botocore.loaders import Loader
+from botocore.loaders import Loader, instance_cache
 
 from chalicelib import settings
 from chalicelib.comments.ledger import Ledger
@@ -61,6 +61,7 @@ class AppServicesLoader(Loader):
         super().__init__(**kwargs)
         self.services = sorted(services)
 
+    @instance_cache  # as botocore's own: asked again for every file of a service it loads
     def list_available_services(self, type_name: str) -> list[str]:
         found = []
         for name in self.services:

@@ -16,6 +16,7 @@ import argparse
 import http.client
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,14 +45,14 @@ def processes_named(name: str) -> list[int]:
     return found
 
 
-def total_cpu(pids: list[int]) -> float:
-    total = 0.0
+def cpu_by_process(pids: list[int]) -> dict[int, float]:
+    found = {}
     for pid in pids:
         try:
-            total += process_cpu(pid)
+            found[pid] = process_cpu(pid)
         except OSError:
             continue  # a worker that exited: its time is gone with it
-    return total
+    return found
 
 
 def _get(conn: http.client.HTTPConnection, path: str) -> None:
@@ -59,20 +60,26 @@ def _get(conn: http.client.HTTPConnection, path: str) -> None:
     response = conn.getresponse()
     response.read()
     if response.status != 200:
-        raise SystemExit(f"GET {path} answered {response.status}: measure a page that works")
+        where = response.getheader("Location")
+        hint = f" (to {where}: measure that address)" if where else ""
+        raise SystemExit(f"GET {path} answered {response.status}{hint}: measure a page that works")
 
 
-def cpu_per_request(url: str, pids: list[int], requests: int, warmup: int = 50) -> float:
-    """Seconds of the servers' CPU per GET of `url`."""
+def cpu_per_request(
+    url: str, servers: Callable[[], list[int]], requests: int, warmup: int = 50
+) -> float:
+    """Seconds of the servers' CPU per GET of `url`. `servers()` lists their processes; it
+    is asked again at the end, so a worker started meanwhile counts in full."""
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80)
     for _ in range(warmup):
         _get(conn, path)
-    before = total_cpu(pids)
+    before = cpu_by_process(servers())
     for _ in range(requests):
         _get(conn, path)
-    return (total_cpu(pids) - before) / requests
+    after = cpu_by_process(servers())
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()) / requests
 
 
 def main(argv: list[str]) -> int:
@@ -84,14 +91,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--name", help="count every process whose command line contains this")
     parser.add_argument("-n", type=int, default=500, help="requests measured (default 500)")
     args = parser.parse_args(argv)
-    pids = args.pid + (processes_named(args.name) if args.name else [])
-    if not pids:
+
+    def servers() -> list[int]:
+        return args.pid + (processes_named(args.name) if args.name else [])
+
+    if not servers():
         parser.error("no server process: give --pid, or a --name that a running process has")
     missing = [p for p in args.pid if not Path(f"/proc/{p}").exists()]
     if missing:
         parser.error(f"no process with id {', '.join(map(str, missing))}")
-    seconds = cpu_per_request(args.url, pids, args.n)
-    counted = f"{len(pids)} process(es), {args.n} GETs"
+    seconds = cpu_per_request(args.url, servers, args.n)
+    counted = f"{len(servers())} process(es), {args.n} GETs"
     print(f"{seconds * 1e3:.2f} ms of server CPU per request ({counted})")
     return 0
 

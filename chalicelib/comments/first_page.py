@@ -5,8 +5,9 @@ Most views of a post show its first page of comments. Every change to the approv
 as readers see it, in the same transaction as the change: the comments' shown fields with
 their HTML, the count, and whether more follow, tagged with the thread's version. A view
 whose copy is out of date then reads this one item (no Query of the page, no item per
-comment for botocore to parse, no Markdown). The transaction holds only while the version
-the page was built from is still the counter's, so a page never lags its thread.
+comment for botocore to parse, no Markdown). The writer reads the counter before the
+comments, and the transaction holds only while the counter's version is still the one it
+read (see Writer._thread_parts), so a stored page is never behind its version.
 
 A page too large for one item (comments of 64 KB each) is not stored: the item keeps the
 version with no page, and readers Query, as they do for a page size the item was not built

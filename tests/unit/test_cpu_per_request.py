@@ -49,8 +49,8 @@ def servers() -> Iterator[dict[str, tuple[int, str]]]:
 
 
 def test_the_server_that_works_harder_per_request_measures_higher(servers) -> None:
-    light = cpu_per_request(servers["light"][1], [servers["light"][0]], 40, warmup=5)
-    heavy = cpu_per_request(servers["heavy"][1], [servers["heavy"][0]], 40, warmup=5)
+    light = cpu_per_request(servers["light"][1], lambda: [servers["light"][0]], 40, warmup=5)
+    heavy = cpu_per_request(servers["heavy"][1], lambda: [servers["heavy"][0]], 40, warmup=5)
     assert heavy > 0
     assert heavy > 5 * light
 
