@@ -6,16 +6,18 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chalice import Blueprint
 from chalice.app import DynamoDBEvent
 
 from chalicelib import deps, settings
-from chalicelib.views.web import Blueprint
 
 if TYPE_CHECKING:
     from chalicelib.comments.mail import Mailer
 
 # The emails' modules (and the standard library's email package) are imported by the first
 # batch, not with the app: the site function, which imports the app too, never needs them.
+# Chalice's own Blueprint: the web views' (views/web.py) is for routes, and would bring the
+# rendering helpers into this function.
 
 bp = Blueprint(__name__)
 

@@ -140,3 +140,8 @@ def test_the_notification_functions_init_imports_no_template_or_markdown_library
 ) -> None:
     _, modules = fresh_process(IMPORT_ONLY, notify_handler().rsplit(".", 1)[0])
     assert loaded(modules, PUBLISHING_ONLY + SITE_ONLY) == []
+    # nor the web views' modules: no route runs in this function
+    assert sorted(m for m in modules if m.startswith("chalicelib.views.")) == [
+        "chalicelib.views.streams"
+    ]
+    assert "chalicelib.rendering" not in modules and "markupsafe" not in modules
