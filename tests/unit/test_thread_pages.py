@@ -4,7 +4,6 @@ cancelled transaction gives a reason for each part."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -12,28 +11,15 @@ from botocore.exceptions import ClientError
 
 from chalicelib.comments import first_page
 from chalicelib.comments import table as t
-from chalicelib.comments.model import Comment, make_comment
+from chalicelib.comments.model import Comment
 from chalicelib.comments.page_cache import PageCache
 from chalicelib.comments.transaction import Transaction
 from chalicelib.comments.writer import Writer
-
-SLUG = "a-post"
+from tests.functional.comment_helpers import SLUG, numbered_comment
 
 
 def _comment(n: int) -> Comment:
-    cid = f"{1_800_000_000_000 + n:012x}{n:08x}"
-    return make_comment(
-        id=cid,
-        post=SLUG,
-        path=cid,
-        parent_id=None,
-        author=f"Reader {n}",
-        email=f"r{n}@example.org",
-        url="",
-        body=f"Comment {n}.",
-        status="approved",
-        created=dt.datetime.fromtimestamp(1_800_000_000 + n, dt.UTC),
-    )
+    return numbered_comment(n, "approved")
 
 
 class _Table:
@@ -85,29 +71,22 @@ def _stored(table: _Table) -> tuple[Any, int]:
     return ready
 
 
-def test_a_page_that_loses_a_comment_links_on_only_when_more_follow() -> None:
-    """Four comments, pages of three: the second leaves, the fourth moves up, nothing
-    follows it. Reading only a page and one more would have met the Limit exactly and
-    taken DynamoDB's LastEvaluatedKey for more."""
-    made = [_comment(n) for n in range(1, 5)]
+@pytest.mark.parametrize("total, follows", [(4, False), (5, True)])
+def test_a_page_that_loses_a_comment_links_on_only_when_more_follow(
+    total: int, follows: bool
+) -> None:
+    """Pages of three: the second comment leaves, the fourth moves up. With four comments
+    nothing follows it: reading only a page and one more would have met the Limit exactly
+    and taken DynamoDB's LastEvaluatedKey for more. With five, the fifth follows."""
+    made = [_comment(n) for n in range(1, total + 1)]
     table = _Table(made)
     tx = Transaction("t")
     tx.thread(made[1], None, -1)
     _writer(table)._write(tx)
     page, version = _stored(table)
     assert [c.id for c in page.comments] == [made[0].id, made[2].id, made[3].id]
-    assert (page.next_after, page.count, version) == (None, 3, 5)
-
-
-def test_a_full_page_links_on() -> None:
-    made = [_comment(n) for n in range(1, 6)]
-    table = _Table(made)
-    tx = Transaction("t")
-    tx.thread(made[1], None, -1)
-    _writer(table)._write(tx)
-    page, _ = _stored(table)
-    assert [c.id for c in page.comments] == [made[0].id, made[2].id, made[3].id]
-    assert page.next_after == made[3].path
+    assert page.next_after == (made[3].path if follows else None)
+    assert (page.count, version) == (total - 1, 5)
 
 
 @pytest.mark.parametrize(
