@@ -168,7 +168,10 @@ class Post:
 
     @classmethod
     def from_json(cls, text: str) -> Post:
+        """Raises ValueError for a page of another layout (another version published it)."""
         data = json.loads(text)
+        if data.get("version") != PAGE_VERSION:
+            raise ValueError(f"a rendered page of layout {data.get('version')!r}")
         return cls(
             meta=PostMeta.from_dict(data["meta"]),
             body_html=data["html"],

@@ -174,9 +174,10 @@ class PostStore:
         return self._cache.get(INDEX_KEY, PostsIndex.from_json) or PostsIndex([], rendered=False)
 
     def site(self) -> SiteConfig:
+        site = None
         if self.index().rendered:
-            site = self._cache.get(page_key(SITE_KEY), SiteConfig.from_json)
-        else:
+            site = self._cache.get(page_key(SITE_KEY), _readable(SiteConfig.from_json))
+        if site is None:  # an older bucket, or a page this version cannot read
             site = self._cache.get(SITE_KEY, parse_site)
         if site is None:
             raise NotPublished(f"s3://{self.bucket}/{SITE_KEY} is missing: publish the site first")
@@ -190,23 +191,29 @@ class PostStore:
         key = post_key(slug)
         index = self.index()
         if index.rendered:
-            return self._cache.get(page_key(key), Post.from_json)
-        # An older bucket: parsed here, its images sized from the index's media catalog (a
-        # post is parsed again when the catalog changes, even if its source did not).
-        media = self._older_bucket(index).media
+            rendered = self._cache.get(page_key(key), _readable(Post.from_json))
+            if rendered is not None:
+                return rendered
+        else:
+            self._older_bucket()
+        # An older bucket, or a page this version cannot read: parsed here, its images sized
+        # from the index's media catalog (a post is parsed again when the catalog changes,
+        # even if its source did not).
+        media = index.media
         return self._cache.get(key, lambda text: _parse_post(key, text, media), media.version)
 
     def preview(self, slug: str) -> Post | None:
         """A draft's source (drafts/), else the post's (a scheduled or published one)."""
         key = draft_key(slug)
         index = self.index()
+        draft = None
         if index.rendered:
-            draft = self._cache.get(page_key(key), Post.from_json)
-        else:
+            draft = self._cache.get(page_key(key), _readable(Post.from_json))
+        if draft is None:
             draft = self._cache.get(key, lambda text: _parse_post(key, text))
         return draft or self.post(slug)
 
-    def _older_bucket(self, index: PostsIndex) -> PostsIndex:
+    def _older_bucket(self) -> None:
         if not self._warned:
             self._warned = True
             log.warning(
@@ -214,7 +221,6 @@ class PostStore:
                 "Markdown on requests; publish again (make cli ARGS=publish) to stop this",
                 self.bucket,
             )
-        return index
 
     # --- writing (publishing) -----------------------------------------------
 
@@ -282,6 +288,20 @@ class PostStore:
                 if obj["Key"].endswith(suffix):
                     etags[obj["Key"]] = obj["ETag"]
         return etags
+
+
+def _readable[V](parse: Callable[[str], V]) -> Callable[[str], V | None]:
+    """A rendered page's reader that answers None for a page this version cannot read (of
+    another layout, or damaged): the caller then reads its source, and no request fails."""
+
+    def read(text: str) -> V | None:
+        try:
+            return parse(text)
+        except (ValueError, KeyError, TypeError):
+            log.warning("a rendered page cannot be read: its source is parsed instead")
+            return None
+
+    return read
 
 
 def _missing(exc: ClientError) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from chalicelib import deps, settings
 from chalicelib.posts.publishing import load_content, publish, unpublish
 from chalicelib.posts.store import INDEX_KEY, SITE_KEY, PostStore, page_key
@@ -119,3 +121,27 @@ def test_site_yaml_uploaded_alone_updates_its_rendered_config(published) -> None
     site["title"] = "Renamed"
     fresh_store().put_source(SITE_KEY, yaml.safe_dump(site))
     assert fresh_store().site().title == "Renamed"
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda page: {**page, "version": page["version"] + 1},  # a later version's layout
+        lambda page: {k: v for k, v in page.items() if k != "meta"},  # damaged
+    ],
+)
+def test_a_rendered_page_this_version_cannot_read_is_parsed_from_its_source(
+    client, caplog, spoil
+) -> None:
+    """A rollback to this version over pages a later one rendered, or a damaged page: the
+    post is served from its Markdown, never a 500."""
+    s3, bucket = deps.client("s3"), settings.current().bucket
+    key = page_key(f"posts/{SLUG}.md")
+    page = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(spoil(page)).encode())
+    s3.put_object(Bucket=bucket, Key="rendered/site.json", Body=b"{not json")
+    deps.override(posts=fresh_store())
+    response = client.http.get(POST)
+    assert response.status_code == 200
+    assert b"Dermatologist-level classification" in response.body
+    assert "cannot be read: its source is parsed instead" in caplog.text
