@@ -17,6 +17,8 @@ from typing import Any
 
 import boto3
 
+from chalicelib.comments import table as t
+
 log = logging.getLogger(__name__)
 RETRIES = 3
 
@@ -78,7 +80,12 @@ class StreamPoller:
                     log.exception("could not read the comment stream")
                     continue
                 iterators[n] = resp.get("NextShardIterator") or iterator
-                records = [_as_lambda_delivers(r) for r in resp.get("Records", [])]
+                # As the deployed event source's filter (table.stream_pattern): comments only.
+                records = [
+                    _as_lambda_delivers(r)
+                    for r in resp.get("Records", [])
+                    if t.is_comment(r["dynamodb"]["Keys"])
+                ]
                 if records:
                     self.deliver(records)
 

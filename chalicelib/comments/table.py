@@ -268,6 +268,12 @@ def comment_from_item(typed: Mapping[str, Any]) -> Comment:
     )
 
 
+def stream_pattern() -> dict[str, Any]:
+    """Lambda's event filter for the notification function: records of comment items only
+    (a change to a counter, a stored first page or a guard never invokes it)."""
+    return {"dynamodb": {"Keys": {"SK": {"S": [{"prefix": _COMMENT_PREFIX}]}}}}
+
+
 def stream_change(record: Mapping[str, Any]) -> tuple[Comment, str | None] | None:
     """A comment insert or update from a raw stream record: the comment now and its status
     before (None when new); None for anything else."""

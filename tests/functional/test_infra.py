@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.comments import table as t
 from chalicelib.comments.table import STATUS_INDEX, TTL_ATTRIBUTE
+from tests.functional.comment_helpers import numbered_comment
 from tools import edge_policies, infra
 
 
@@ -59,6 +61,35 @@ def test_the_stream_reports_failed_records_bisects_retries_a_few_times_then_queu
     assert props["BatchSize"] == 100  # Chalice's own, kept by the merge
     assert props["StartingPosition"]
     assert resources["NotifyFailures"]["Type"] == "AWS::SQS::Queue"
+
+
+def test_the_stream_invokes_the_notification_function_for_comment_items_only(prod) -> None:
+    """Lambda's event filter passes a record when its sort key starts with the pattern's
+    prefix: exactly the records the handler acts on (a comment's), never a counter's, a
+    stored first page's (up to 300 KB, twice in its record) or a guard's."""
+    source = prod[0]["Resources"]["Notify"]["Properties"]["Events"]["NotifyDynamodbEventSource"]
+    (only,) = source["Properties"]["FilterCriteria"]["Filters"]
+    pattern = json.loads(only["Pattern"])
+    (rule,) = pattern["dynamodb"]["Keys"]["SK"]["S"]
+    comment = numbered_comment(1, "pending")
+    keys = [
+        t.comment_key(comment),
+        t.approved_key(comment.post, comment.path),
+        t.count_key(comment.post),
+        t.first_page_key(comment.post),
+        t.duplicate_key(comment.post, "digest"),
+        t.pointer_key(comment.id),
+        t.status_counts_key(),
+        t.rate_key("client"),
+    ]
+    for key in keys:
+        record = {
+            "eventName": "INSERT",
+            "dynamodb": {"Keys": key, "NewImage": {**t.comment_item(comment), **key}},
+        }
+        passes = key["SK"]["S"].startswith(rule["prefix"])
+        assert passes == (t.stream_change(record) is not None), key
+    assert sum(k["SK"]["S"].startswith(rule["prefix"]) for k in keys) == 2
 
 
 def test_functions_run_on_arm64_with_timeouts_inside_api_gateways(prod) -> None:
