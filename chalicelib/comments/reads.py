@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from chalicelib.comments import first_page
@@ -9,6 +10,9 @@ from chalicelib.comments import table as t
 from chalicelib.comments.model import Comment, CommentPage, is_comment_id
 from chalicelib.comments.page_cache import PageCache
 from chalicelib.comments.pages import PageQuery, counter_values, read_page
+from chalicelib.faults import Unavailable
+
+_BATCH_ATTEMPTS = 3
 
 
 class CommentReads:
@@ -25,12 +29,22 @@ class CommentReads:
         return found
 
     def _items_at(self, keys: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """Several items in one consistent BatchGetItem, by (PK, SK)."""
-        resp = self.client.batch_get_item(
-            RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
-        )
-        found = resp.get("Responses", {}).get(self.table, [])
-        return {t.key_of(i): i for i in found}
+        """Several items in one consistent BatchGetItem, by (PK, SK).
+
+        DynamoDB may leave keys unread when throttled (UnprocessedKeys, which botocore does
+        not retry): they are asked again, and if still unread the read is Unavailable;
+        an item missing from the answer must always mean an item that does not exist."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+        for attempt in range(_BATCH_ATTEMPTS):
+            if attempt:
+                time.sleep(0.05 * 2**attempt)
+            resp = self.client.batch_get_item(RequestItems=request)
+            found.update((t.key_of(i), i) for i in resp.get("Responses", {}).get(self.table, []))
+            request = resp.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+        raise Unavailable("dynamodb", "a batch read left keys unread")
 
     def get(self, comment_id: str) -> Comment | None:
         if not is_comment_id(comment_id):
