@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from chalicelib import rendering
+from tools.bytecode import entry_like
 
 FOLDER = PurePosixPath(rendering.COMPILED_DIR.name)
 
@@ -28,8 +29,5 @@ def add_compiled_templates(bundle: Path) -> int:
             stamp = zf.getinfo("app.py")  # the zip's fixed timestamps and permissions
         with zipfile.ZipFile(bundle, "a") as zf:
             for path in sorted(target.glob("*.py")):
-                entry = zipfile.ZipInfo(str(FOLDER / path.name), date_time=stamp.date_time)
-                entry.external_attr = stamp.external_attr
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(entry, path.read_bytes())
+                zf.writestr(entry_like(str(FOLDER / path.name), stamp), path.read_bytes())
     return count

@@ -25,6 +25,14 @@ def pyc_name(source: str) -> str:
     return str(path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc")
 
 
+def entry_like(name: str, stamp: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new entry of the bundle with `stamp`'s fixed timestamp and permissions, deflated."""
+    entry = zipfile.ZipInfo(name, date_time=stamp.date_time)
+    entry.external_attr = stamp.external_attr
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    return entry
+
+
 def add_bytecode(bundle: Path) -> int:
     """Add the bytecode of every source in the zip that compiles; return how many."""
     added = 0
@@ -39,10 +47,7 @@ def add_bytecode(bundle: Path) -> int:
                 if info.filename.endswith(".py") and target not in names:
                     code = _compiled(data, info.filename, Path(work))
                     if code is not None:
-                        entry = zipfile.ZipInfo(target, date_time=info.date_time)
-                        entry.external_attr = info.external_attr
-                        entry.compress_type = zipfile.ZIP_DEFLATED
-                        new.writestr(entry, code)
+                        new.writestr(entry_like(target, info), code)
                         added += 1
         shutil.move(rebuilt, bundle)
     return added
