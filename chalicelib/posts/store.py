@@ -149,45 +149,32 @@ class PostStore:
         """Upload a source; site.yaml's rendered config goes with it (a post's rendered page
         needs the media catalog: publishing writes it with put_page)."""
         content_type = "text/markdown" if key.endswith(".md") else "application/yaml"
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=text.encode("utf-8"),
-            ContentType=f"{content_type}; charset=utf-8",
-        )
-        self._cache.forget(key)  # this process sees its own writes at once
+        self._put(key, text, f"{content_type}; charset=utf-8")
         if key == SITE_KEY:
             self.put_page(key, parse_site(text).to_json())
 
     def put_page(self, source_key: str, text: str) -> None:
         """Upload what requests read for a source (its rendered JSON)."""
-        key = page_key(source_key)
+        self._put(page_key(source_key), text, "application/json")
+
+    def put_index(self, index: PostsIndex) -> None:
+        self._put(INDEX_KEY, index.to_json(), "application/json")
+
+    def _put(self, key: str, text: str, content_type: str) -> None:
         self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=text.encode("utf-8"),
-            ContentType="application/json",
+            Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type
         )
-        self._cache.forget(key)
+        self._cache.forget(key)  # this process sees its own writes at once
 
     def delete_source(self, key: str) -> None:
         """Delete a source and its rendered page."""
-        self.s3.delete_object(Bucket=self.bucket, Key=key)
-        self._cache.forget(key)
+        self.delete_page(key)
         self.delete_page(page_key(key))
 
     def delete_page(self, key: str) -> None:
+        """Delete one object of the bucket (a rendered page, or a source)."""
         self.s3.delete_object(Bucket=self.bucket, Key=key)
         self._cache.forget(key)
-
-    def put_index(self, index: PostsIndex) -> None:
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=INDEX_KEY,
-            Body=index.to_json().encode("utf-8"),
-            ContentType="application/json",
-        )
-        self._cache.forget(INDEX_KEY)
 
     def read_source(self, key: str) -> str | None:
         try:
